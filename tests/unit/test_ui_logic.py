@@ -1,0 +1,157 @@
+"""The page's pure main-thread logic (settings, plot arithmetic, CSV and summaries, the generated script)."""
+
+import csv
+import io
+import math
+
+import pytest
+
+from app import losses, plot, script, settings
+
+
+# ---- settings -------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", ["", "abc", "-0.1", "0", "nan", "inf", "1e999"])
+def test_learning_rate_must_be_a_positive_number(text):
+    with pytest.raises(ValueError, match="learning rate must be a positive number"):
+        settings.read_lr(text)
+
+
+def test_learning_rate_accepts_decimal_comma_and_exponents():
+    assert settings.read_lr("0,01") == 0.01
+    assert settings.read_lr(" 3e-3 ") == 0.003
+
+
+def test_whole_number_settings_name_the_setting_and_range():
+    assert settings.read_int("batch", "32") == 32
+    with pytest.raises(ValueError, match=r"batch size must be a whole number from 1 to 256 \(got \"0\"\)"):
+        settings.read_int("batch", "0", "batch size")
+    with pytest.raises(ValueError, match="context"):
+        settings.read_int("context", "2.5")
+
+
+def test_query_string_keeps_valid_settings_and_explains_the_rest():
+    got, problems = settings.parse_query("?model=mlp&lr=0.01&batch=abc&embed=1&colour=red&corpus=my%20text",
+                                         corpora=["my text"])
+    assert got == {"model": "mlp", "lr": 0.01, "embed": True, "corpus": "my text"}
+    assert len(problems) == 2
+    assert any(p.startswith("batch:") for p in problems) and any("colour" in p for p in problems)
+
+
+def test_query_rejects_unknown_model_and_corpus():
+    got, problems = settings.parse_query("model=lstm&corpus=nope", corpora=["a", "b"])
+    assert got == {}
+    assert "bigram, mlp, transformer" in problems[0] and "a, b" in problems[1]
+
+
+def test_unquote_decodes_utf8_and_leaves_broken_escapes():
+    assert settings.unquote("caf%C3%A9+au%20lait") == "café au lait"
+    assert settings.unquote("100%") == "100%"
+
+
+# ---- plot arithmetic ------------------------------------------------------------------------------------------
+
+def test_units_convert_nats_to_bits_and_perplexity():
+    assert plot.convert(math.log(2), "bits") == pytest.approx(1.0)
+    assert plot.convert(math.log(65), "perplexity") == pytest.approx(65.0)
+    assert plot.convert(2.5, "nats") == 2.5
+    assert math.isfinite(plot.convert(1e6, "perplexity"))
+
+
+@pytest.mark.parametrize("lo, hi", [(0, 4.3), (0, 1.0), (0, 0.07), (0, 250), (0, 12345)])
+def test_ticks_are_round_and_cover_the_range(lo, hi):
+    t = plot.ticks(lo, hi, 5)
+    assert 3 <= len(t) <= 11
+    assert t[0] >= lo and t[-1] <= hi + 1e-9 and hi - t[-1] <= (t[1] - t[0]) + 1e-9
+    step = t[1] - t[0]
+    mantissa = step / 10 ** math.floor(math.log10(step))
+    assert round(mantissa, 6) in (1, 2, 5)
+
+
+def test_y_range_reaches_the_uniform_guess_and_ignores_non_finite():
+    lo, hi = plot.y_range([2.0, float("nan"), 1.5], refs=[4.17, 3.0])
+    assert lo == 0 and 4.17 < hi < 4.6
+
+
+def test_x_range_grows_in_round_jumps():
+    assert plot.x_range(3) == (0, 10)
+    lo, hi = plot.x_range(137)
+    assert hi >= 138 and hi % 10 == 0
+
+
+def test_smoothing_is_bias_corrected():
+    assert plot.smooth([4.0, 4.0, 4.0]) == pytest.approx([4.0, 4.0, 4.0])
+    s = plot.smooth([4.0] + [2.0] * 200)
+    assert s[0] == pytest.approx(4.0) and s[-1] == pytest.approx(2.0, abs=1e-3)
+
+
+def test_thinning_keeps_spikes_and_the_last_point():
+    points = [(i, 1.0) for i in range(10000)]
+    points[5000] = (5000, 9.0)
+    thin = plot.thin(points, 200)
+    assert len(thin) <= 220
+    assert (5000, 9.0) in thin and thin[-1] == points[-1]
+
+
+def test_epoch_marks_fall_where_a_pass_over_the_text_ends():
+    marks = plot.epoch_marks(tokens_per_step=512, train_chars=10240, last_step=65)
+    assert marks == [(1, 20.0), (2, 40.0), (3, 60.0)]
+
+
+def test_scale_maps_corners_and_clamps():
+    s = plot.Scale((50, 10, 400, 200), (0, 100), (0, 5))
+    assert (s.x(0), s.x(100)) == (50, 450)
+    assert (s.y(0), s.y(5)) == (210, 10)
+    assert s.y(99) == 10
+
+
+# ---- CSV, summaries, table ------------------------------------------------------------------------------------
+
+def test_csv_has_one_row_per_step_and_val_only_where_evaluated():
+    text = losses.to_csv([4.1, 3.9, 3.7], [(0, 4.2), (2, 3.8)])
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == ["step", "train_loss", "val_loss"]
+    assert [r[0] for r in rows[1:]] == ["0", "1", "2"]
+    assert float(rows[2][1]) == pytest.approx(3.9) and rows[2][2] == ""
+    assert float(rows[3][2]) == pytest.approx(3.8)
+
+
+def test_summary_reads_as_a_sentence():
+    assert losses.summary([], [], 4.17).startswith("No training steps yet.")
+    s = losses.summary([4.0, 3.0, 2.0], [(2, 2.2)], 4.17)
+    assert "After 3 steps" in s and "2.00" in s and "4.00" in s and "validation loss 2.20 at step 2" in s
+
+
+def test_table_rows_average_between_milestones():
+    rows = losses.table_rows([float(i) for i in range(101)], [(100, 7.0)])
+    steps = [r[0] for r in rows]
+    assert steps[0] == 0 and steps[-1] == 100 and len(rows) <= 12
+    assert rows[1][1] == pytest.approx(sum(range(1, steps[1] + 1)) / steps[1])
+    assert rows[-1][2] == 7.0
+
+
+# ---- the generated script -------------------------------------------------------------------------------------
+
+RUN = {"model": "mlp", "preset": "small", "context": 8, "batch_size": 4, "lr": 0.01, "seed": 3, "grad_clip": 1.0}
+
+
+def test_script_for_a_builtin_text_is_valid_python_with_the_four_lines():
+    src = script.make_script({**RUN, "corpus": "lesson"}, 12)
+    compile(src, "run.py", "exec")
+    for line in ("logits = model(inputs)", "loss = charlm.cross_entropy(logits, targets)", "loss.backward()",
+                 "optimizer.step()", "for step in range(12):", "charlm.texts.load('lesson')",
+                 "np.random.default_rng(3)", "lr=0.01", "clip_grad_norm(model.parameters(), 1.0)"):
+        assert line in src
+
+
+def test_script_embeds_the_learners_own_text_exactly():
+    text = 'Quotes " and \' and \\ backslashes,\nunicode: café ☕, and a long line ' + "word " * 40 + "\n\nend"
+    src = script.make_script({**RUN, "text": text}, 5)
+    namespace = {}
+    exec(src.split("data = ")[0].replace("import charlm", ""), namespace)
+    assert namespace["text"] == text
+
+
+def test_script_replays_learning_rate_changes():
+    src = script.make_script({**RUN, "corpus": "lesson"}, 50, lr_changes=[(20, 0.001), (70, 0.5)])
+    assert "lr_changes = {20: 0.001}" in src and "optimizer.lr = lr_changes[step]" in src

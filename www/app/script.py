@@ -1,0 +1,75 @@
+"""The complete charlm script that reproduces the page's run in a notebook or a terminal.
+
+Pure logic: given the run's settings and how many steps were done, returns Python source. Run with CPython and
+charlm, it prints `step loss` for every step, matching the page's losses (float rounding aside)."""
+
+HEADER = '''"""Reproduces a run of the lesson "Training a Tiny Language Model".
+
+Needs Python 3.11+ with numpy and charlm (pip install charlm, or the charlm folder beside this file).
+Prints `step loss` for every optimiser step; the numbers match the page's loss plot.
+"""
+import numpy as np
+
+import charlm
+'''
+
+
+def text_literal(text, width=72):
+    """`text` as a readable Python expression: one string literal per line, inside parentheses."""
+    lines = text.split("\n")
+    parts = []
+    for i, line in enumerate(lines):
+        piece = line + ("\n" if i < len(lines) - 1 else "")
+        if not piece:
+            continue
+        while len(piece) > width:  # keep lines short, splitting long paragraphs into adjacent literals
+            cut = piece.rfind(" ", 0, width)
+            cut = width if cut <= 0 else cut + 1
+            parts.append(repr(piece[:cut]))
+            piece = piece[cut:]
+        parts.append(repr(piece))
+    if not parts:
+        return '""'
+    return "(\n" + "".join("    " + p + "\n" for p in parts) + ")"
+
+
+def make_script(run, steps, lr_changes=()):
+    """The script for `run` (the settings the worker trained with) after `steps` optimiser steps.
+
+    `run` holds: model, preset, context, batch_size, lr, seed, grad_clip, and either corpus (a built-in id) or text.
+    `lr_changes` is [(step, lr)] for learning rates changed during training."""
+    out = [HEADER]
+    if run.get("corpus"):
+        out.append(f"text = charlm.texts.load({run['corpus']!r})")
+    else:
+        out.append("text = " + text_literal(run.get("text", "")))
+    context, batch, seed = int(run["context"]), int(run["batch_size"]), int(run["seed"])
+    out.append(f"data = charlm.Corpus(text, context={context}, val_fraction={run.get('val_fraction', 0.1)!r})")
+    out.append(f"model = charlm.build_model({run['model']!r}, vocab_size=len(data.vocab), context={context}, "
+               f"seed={seed}, preset={run['preset']!r})")
+    optimizer = "SGD" if run.get("optimizer") == "sgd" else "Adam"
+    out.append(f"optimizer = charlm.{optimizer}(model.parameters(), lr={run['lr']!r})")
+    out.append(f"rng = np.random.default_rng({seed})  # draws the training batches, in order")
+    out.append("")
+    changes = [(int(s), lr) for s, lr in lr_changes if 0 < int(s) < steps]
+    if changes:
+        body = ", ".join(f"{s}: {lr!r}" for s, lr in changes)
+        out.append(f"lr_changes = {{{body}}}  # learning rates changed on the page during training")
+    out.append(f"for step in range({steps}):")
+    if changes:
+        out.append("    if step in lr_changes:")
+        out.append("        optimizer.lr = lr_changes[step]")
+    out.append(f"    inputs, targets = data.batch({batch}, \"train\", rng)   # (B, T) characters and their successors")
+    out.append("    logits = model(inputs)                            # (B, T, V) a score for every next character")
+    out.append("    loss = charlm.cross_entropy(logits, targets)      # mean surprise, in nats per character")
+    out.append("    optimizer.zero_grad()")
+    out.append("    loss.backward()                                   # gradients of the loss for every weight")
+    clip = run.get("grad_clip")
+    if clip:
+        out.append(f"    charlm.clip_grad_norm(model.parameters(), {clip!r})")
+    out.append("    optimizer.step()                                  # nudge every weight downhill")
+    out.append("    print(step, f\"{loss.item():.6f}\")")
+    out.append("")
+    out.append("print(\"validation loss:\", round(charlm.evaluate(model, data, split=\"val\"), 4))")
+    out.append("print(charlm.generate(model, data.vocab, text[:1], 200, temperature=0.8, rng=np.random.default_rng(0)))")
+    return "\n".join(out) + "\n"
