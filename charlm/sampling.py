@@ -1,0 +1,76 @@
+"""Using a trained model: sampling new text and showing the probabilities of the next character."""
+
+import math
+
+import numpy as np
+
+
+def _rng(rng):
+    if rng is None:
+        return np.random.default_rng(0)
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
+        return np.random.default_rng(int(rng))
+    raise ValueError(f"rng must be a np.random.Generator or an integer seed, got {type(rng).__name__}")
+
+
+def _last_logits(model, ids):
+    """The model's float64 logits (V,) for the character after `ids`, cropped to the model's context window."""
+    window = np.asarray(ids[-model.context:])[None, :]                   # (1, T)
+    return model(window).data[0, -1].astype(np.float64)                  # (V,)
+
+
+def _softmax(logits):
+    z = logits - logits.max()
+    p = np.exp(z)
+    return p / p.sum()
+
+
+def generate(model, vocab, prompt, length, temperature=1.0, top_k=None, rng=None):
+    """Sample `length` new characters that continue `prompt`; return only the new characters.
+
+    At each step the model sees the last model.context characters (prompt and text so far) and the next character
+    is drawn from softmax(logits / temperature), keeping only the top_k most likely when top_k is given.
+    An empty prompt has nothing to continue, so the first new character is drawn uniformly from the vocabulary with
+    the same rng (it counts towards `length`). rng is a np.random.Generator or an int seed; None means seed 0, so a
+    call without one is reproducible.
+    """
+    if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 0:
+        raise ValueError(f"length must be a whole number of characters >= 0, got {length!r}")
+    if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) \
+            or not math.isfinite(temperature) or temperature <= 0:
+        raise ValueError(f"temperature must be a positive number (1 samples as trained, lower is more cautious), "
+                         f"got {temperature!r}")
+    if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, (int, np.integer)) or top_k < 1):
+        raise ValueError(f"top_k must be a positive whole number or None, got {top_k!r}")
+    rng = _rng(rng)
+    ids = list(vocab.encode(prompt))  # ValueError naming characters the model has never seen
+    new = []
+    if not ids and length > 0:
+        ids.append(int(rng.integers(len(vocab))))
+        new.append(ids[-1])
+    while len(new) < length:
+        logits = _last_logits(model, ids) / temperature                 # (V,)
+        if top_k is not None and top_k < len(logits):
+            cutoff = np.partition(logits, -top_k)[-top_k]
+            logits = np.where(logits < cutoff, -np.inf, logits)
+        p = _softmax(logits)                                            # (V,)
+        ids.append(int(rng.choice(len(p), p=p)))
+        new.append(ids[-1])
+    return vocab.decode(new)
+
+
+def next_char_probs(model, vocab, prompt, top=None):
+    """The model's probability for each possible next character after `prompt`, most likely first.
+
+    A list of (char, probability) from a float64 softmax, summing to 1 over the whole vocabulary; `top` keeps only
+    the first `top` entries.
+    """
+    if not isinstance(prompt, str) or not prompt:
+        raise ValueError("the prompt is empty: type at least one character for the model to continue")
+    if top is not None and (isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1):
+        raise ValueError(f"top must be a positive whole number or None, got {top!r}")
+    p = _softmax(_last_logits(model, vocab.encode(prompt)))             # (V,)
+    order = np.argsort(-p, kind="stable")[:top]
+    return [(vocab.chars[i], float(p[i])) for i in order]

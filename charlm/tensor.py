@@ -1,0 +1,309 @@
+"""A small reverse-mode autograd over numpy arrays, in the style of micrograd.
+
+Every operation builds its output `Tensor` and a closure that ACCUMULATES (`+=`) the output's gradient into its
+parents' gradients. `Tensor.backward()` sorts the graph topologically, seeds the output's gradient with ones and runs
+the closures in reverse. Gradients accumulate across calls until an optimiser's `zero_grad()` clears them.
+
+The hot ops of a transformer are fused into single operations with hand-written backward passes (layer norm,
+causally masked softmax, cross-entropy): each Python-level op costs time, in the browser most of all.
+"""
+
+import numpy as np
+
+# A finite "minus infinity" for masked attention scores: exp() of it underflows to exactly 0, but unlike -inf it can
+# never turn into NaN through inf - inf when a whole row is masked.
+MASK_VALUE = -1e9
+
+
+class Tensor:
+    """An n-dimensional numpy array (`.data`) with a gradient (`.grad`, same shape) filled in by `backward()`."""
+
+    def __init__(self, data, _parents=(), _op=""):
+        self.data = data if isinstance(data, np.ndarray) else np.asarray(data)
+        self.grad = None  # allocated as zeros by backward(); None means "no gradient yet"
+        self._parents = _parents
+        self._backward = None
+        self._op = _op
+
+    # ----- basics -----
+    @property
+    def shape(self):
+        """The shape of `.data`."""
+        return self.data.shape
+
+    @property
+    def ndim(self):
+        """The number of dimensions of `.data`."""
+        return self.data.ndim
+
+    @property
+    def dtype(self):
+        """The dtype of `.data`."""
+        return self.data.dtype
+
+    def item(self):
+        """The value of a one-element tensor as a Python float."""
+        return self.data.item()
+
+    def __repr__(self):
+        return f"Tensor(shape={self.shape}, dtype={self.dtype}{', op=' + self._op if self._op else ''})"
+
+    def backward(self):
+        """Fill in `.grad` of every tensor this one was computed from, by the chain rule (d self / d tensor)."""
+        topo, seen = [], set()
+
+        def build(node):  # iterative post-order DFS: a deep graph must not hit Python's recursion limit
+            stack = [(node, False)]
+            while stack:
+                v, expanded = stack.pop()
+                if expanded:
+                    topo.append(v)
+                elif id(v) not in seen:
+                    seen.add(id(v))
+                    stack.append((v, True))
+                    stack.extend((p, False) for p in v._parents if id(p) not in seen)
+
+        build(self)
+        for v in topo:
+            if v.grad is None:
+                v.grad = np.zeros_like(v.data)
+        self.grad += 1  # d self / d self
+        for v in reversed(topo):
+            if v._backward is not None:
+                v._backward()
+
+    # ----- elementwise arithmetic with numpy broadcasting -----
+    def __add__(self, other):
+        if not isinstance(other, Tensor):
+            out = Tensor(self.data + other, (self,), "+")
+            out._backward = lambda: _accumulate(self, out.grad)
+            return out
+        out = Tensor(self.data + other.data, (self, other), "+")
+
+        def _backward():
+            _accumulate(self, out.grad)
+            _accumulate(other, out.grad)
+        out._backward = _backward
+        return out
+
+    def __mul__(self, other):
+        if not isinstance(other, Tensor):
+            out = Tensor(self.data * other, (self,), "*")
+            out._backward = lambda: _accumulate(self, out.grad * other)
+            return out
+        out = Tensor(self.data * other.data, (self, other), "*")
+
+        def _backward():
+            _accumulate(self, out.grad * other.data)
+            _accumulate(other, out.grad * self.data)
+        out._backward = _backward
+        return out
+
+    def __neg__(self):
+        return self * -1.0
+
+    def __sub__(self, other):
+        return self + (-other)
+
+    def __rsub__(self, other):
+        return (-self) + other
+
+    def __truediv__(self, other):
+        if isinstance(other, Tensor):
+            raise TypeError("Tensor division is only by a plain number; multiply by a Tensor instead")
+        return self * (1.0 / float(other))
+
+    __radd__ = __add__
+    __rmul__ = __mul__
+
+    # ----- linear algebra and shapes -----
+    def __matmul__(self, other):
+        """Batched matrix product: (..., n, k) @ (..., k, m) -> (..., n, m), batch dims broadcast."""
+        a, b = self.data, other.data
+        out = Tensor(a @ b, (self, other), "@")
+
+        def _backward():
+            g = out.grad
+            if b.ndim == 2 and a.ndim > 2:
+                # A weight shared across the batch: fold the batch into rows so dW is one big matmul, not B small
+                # ones followed by a sum.
+                self.grad += g @ b.T
+                other.grad += a.reshape(-1, a.shape[-1]).T @ g.reshape(-1, g.shape[-1])
+            else:
+                _accumulate(self, g @ np.swapaxes(b, -1, -2))
+                _accumulate(other, np.swapaxes(a, -1, -2) @ g)
+        out._backward = _backward
+        return out
+
+    def __getitem__(self, index):
+        """Indexing and embedding lookup: `table[ids]` with an integer array picks rows."""
+        out = Tensor(self.data[index], (self,), "[]")
+        fancy = _is_fancy(index)
+
+        def _backward():
+            if fancy:
+                np.add.at(self.grad, index, out.grad)  # a plain += would drop repeated indices
+            else:
+                self.grad[index] += out.grad
+        out._backward = _backward
+        return out
+
+    def reshape(self, *shape):
+        """The same values in a new shape."""
+        out = Tensor(self.data.reshape(*shape), (self,), "reshape")
+        out._backward = lambda: _accumulate_same_size(self, out.grad)
+        return out
+
+    def transpose(self, *axes):
+        """Permute the axes (all of them, as numpy's `transpose(axes)`)."""
+        axes = axes[0] if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes
+        inverse = tuple(np.argsort(axes))
+        out = Tensor(self.data.transpose(axes), (self,), "transpose")
+        out._backward = lambda: _accumulate(self, out.grad.transpose(inverse))
+        return out
+
+    def sum(self, axis=None, keepdims=False):
+        """Sum over `axis` (all axes by default)."""
+        out = Tensor(self.data.sum(axis=axis, keepdims=keepdims), (self,), "sum")
+
+        def _backward():
+            g = out.grad
+            if not keepdims and axis is not None:
+                g = np.expand_dims(g, axis)
+            self.grad += g  # broadcasts back over the summed axes
+        out._backward = _backward
+        return out
+
+    def mean(self, axis=None, keepdims=False):
+        """Mean over `axis` (all axes by default)."""
+        count = self.data.size if axis is None else int(np.prod([self.shape[a] for a in np.atleast_1d(axis)]))
+        return self.sum(axis=axis, keepdims=keepdims) * (1.0 / count)  # a Python float keeps float32 float32
+
+    # ----- nonlinearities -----
+    def tanh(self):
+        """Hyperbolic tangent."""
+        t = np.tanh(self.data)
+        out = Tensor(t, (self,), "tanh")
+        out._backward = lambda: _accumulate_same_size(self, out.grad * (1 - t * t))
+        return out
+
+    def relu(self):
+        """max(0, x)."""
+        out = Tensor(np.maximum(self.data, 0), (self,), "relu")
+        out._backward = lambda: _accumulate_same_size(self, out.grad * (self.data > 0))
+        return out
+
+    def gelu(self):
+        """GELU, tanh approximation (Hendrycks & Gimpel 2016), as used by GPT-2."""
+        x = self.data
+        c = np.sqrt(2 / np.pi).astype(x.dtype)
+        inner = c * (x + 0.044715 * x * x * x)
+        t = np.tanh(inner)
+        out = Tensor(0.5 * x * (1 + t), (self,), "gelu")
+
+        def _backward():
+            d_inner = c * (1 + 3 * 0.044715 * x * x)
+            _accumulate_same_size(self, out.grad * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * d_inner))
+        out._backward = _backward
+        return out
+
+
+# ----- fused operations -----
+
+def layer_norm(x, weight, bias, eps=1e-5):
+    """Layer normalisation over the last axis (Ba, Kiros & Hinton 2016), as one op with its own backward pass."""
+    xd = x.data
+    mu = xd.mean(axis=-1, keepdims=True)
+    xc = xd - mu
+    rstd = 1.0 / np.sqrt((xc * xc).mean(axis=-1, keepdims=True) + eps)
+    xhat = xc * rstd
+    out = Tensor(xhat * weight.data + bias.data, (x, weight, bias), "layer_norm")
+
+    def _backward():
+        g = out.grad
+        lead = tuple(range(g.ndim - 1))
+        weight.grad += (g * xhat).sum(axis=lead)
+        bias.grad += g.sum(axis=lead)
+        gx = g * weight.data
+        x.grad += rstd * (gx - gx.mean(axis=-1, keepdims=True) - xhat * (gx * xhat).mean(axis=-1, keepdims=True))
+    out._backward = _backward
+    return out
+
+
+def causal_softmax(scores, scale=1.0):
+    """softmax(scale * scores) over the last axis, where position i may only attend to positions j <= i.
+
+    `scores` is (..., T, T). Masked entries get a large finite negative value and every row is shifted by its max
+    before exp(), so nothing overflows and no NaN can appear.
+    """
+    scale = float(scale)  # a numpy float64 scalar would silently promote float32 scores to float64
+    s = scores.data * scale
+    T = s.shape[-1]
+    s = np.where(np.triu(np.ones((T, T), dtype=bool), k=1), MASK_VALUE, s).astype(s.dtype, copy=False)
+    s -= s.max(axis=-1, keepdims=True)
+    p = np.exp(s)
+    p /= p.sum(axis=-1, keepdims=True)
+    out = Tensor(p, (scores,), "causal_softmax")
+
+    def _backward():
+        g = out.grad
+        scores.grad += scale * p * (g - (g * p).sum(axis=-1, keepdims=True))
+    out._backward = _backward
+    return out
+
+
+def cross_entropy(logits, targets):
+    """Mean negative log-likelihood (nats per character) of integer `targets` under `logits`.
+
+    logits (..., V) and targets (...) of the same leading shape. Fused and stable: a max-shifted log-softmax forward,
+    and backward (softmax - onehot) / N.
+    """
+    targets = np.asarray(targets)
+    if logits.shape[:-1] != targets.shape:
+        raise ValueError(f"cross_entropy: logits of shape {logits.shape} need targets of shape {logits.shape[:-1]}, "
+                         f"got {targets.shape}")
+    V = logits.shape[-1]
+    z = logits.data.reshape(-1, V)                                    # (N, V)
+    t = targets.reshape(-1)                                           # (N,)
+    N = z.shape[0]
+    shifted = z - z.max(axis=1, keepdims=True)                        # (N, V)
+    exp = np.exp(shifted)                                             # (N, V)
+    sum_exp = exp.sum(axis=1, keepdims=True)                          # (N, 1)
+    rows = np.arange(N)
+    nll = np.log(sum_exp[:, 0]) - shifted[rows, t]                    # (N,)
+    out = Tensor(nll.mean(dtype=z.dtype), (logits,), "cross_entropy")
+
+    def _backward():
+        d = exp / sum_exp                                             # softmax, (N, V)
+        d[rows, t] -= 1
+        d *= out.grad / N
+        logits.grad += d.reshape(logits.shape)
+    out._backward = _backward
+    return out
+
+
+# ----- helpers -----
+
+def unbroadcast(grad, shape):
+    """Sum `grad` down to `shape`, undoing numpy broadcasting (leading axes added, size-1 axes stretched)."""
+    if grad.shape == shape:
+        return grad
+    grad = grad.sum(axis=tuple(range(grad.ndim - len(shape))))
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if stretched:
+        grad = grad.sum(axis=stretched, keepdims=True)
+    return grad
+
+
+def _accumulate(t, grad):
+    t.grad += unbroadcast(grad, t.grad.shape)
+
+
+def _accumulate_same_size(t, grad):
+    t.grad += grad.reshape(t.grad.shape)
+
+
+def _is_fancy(index):
+    """True when `index` uses integer/boolean arrays (advanced indexing), which may repeat elements."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return any(isinstance(p, (np.ndarray, list)) for p in parts)
