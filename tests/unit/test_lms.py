@@ -1,0 +1,374 @@
+"""SCORM reporting against fake browser frames: discovery, the calls and values sent, and no-ops."""
+
+import pytest
+
+from app import lms
+
+
+class Frame:
+    """A same-origin window: attributes as given, parent defaults to itself (a top window)."""
+
+    def __init__(self, parent=None, opener=None, **attrs):
+        self.parent = parent if parent is not None else self
+        self.opener = opener
+        self.__dict__.update(attrs)
+
+
+class CrossOrigin:
+    """A window from another origin: like a browser, only a few properties may be read."""
+
+    ALLOWED = ("parent", "opener", "top", "postMessage", "window", "self", "closed", "length", "frames", "location")
+
+    def __init__(self, parent=None, **hidden):
+        object.__setattr__(self, "touched", [])
+        object.__setattr__(self, "_parent", parent)
+        object.__setattr__(self, "_hidden", hidden)
+
+    def __getattr__(self, name):
+        if name == "parent":
+            return self._parent if self._parent is not None else self
+        if name == "opener":
+            return None
+        self.touched.append(name)
+        raise PermissionError("SecurityError: Blocked a frame from accessing a cross-origin frame")
+
+
+class Keys:
+    def __init__(self, names):
+        self.names = list(names)
+
+    def includes(self, name):
+        return name in self.names
+
+
+class Reflect:
+    """Reflect.ownKeys as browsers do it: never throws, lists only safe names for cross-origin frames."""
+
+    def ownKeys(self, frame):
+        if isinstance(frame, CrossOrigin):
+            return Keys(CrossOrigin.ALLOWED)
+        return Keys(vars(frame))
+
+
+class API12:
+    """A SCORM 1.2 API that records every call."""
+
+    def __init__(self, log, values=None, result="true"):
+        self.log, self.values, self.result = log, dict(values or {}), result
+
+    def LMSInitialize(self, arg):
+        self.log.append(("LMSInitialize", arg))
+        return self.result
+
+    def LMSGetValue(self, element):
+        self.log.append(("LMSGetValue", element))
+        return self.values.get(element, "")
+
+    def LMSSetValue(self, element, value):
+        assert isinstance(value, str), "SCORM values must be strings"
+        self.log.append(("LMSSetValue", element, value))
+        self.values[element] = value
+        return self.result
+
+    def LMSCommit(self, arg):
+        self.log.append(("LMSCommit", arg))
+        return self.result
+
+    def LMSFinish(self, arg):
+        self.log.append(("LMSFinish", arg))
+        return self.result
+
+
+class API2004:
+    """A SCORM 2004 API that records every call."""
+
+    def __init__(self, log, values=None, result="true"):
+        self.log, self.values, self.result = log, dict(values or {}), result
+
+    def Initialize(self, arg):
+        self.log.append(("Initialize", arg))
+        return self.result
+
+    def GetValue(self, element):
+        self.log.append(("GetValue", element))
+        return self.values.get(element, "")
+
+    def SetValue(self, element, value):
+        assert isinstance(value, str), "SCORM values must be strings"
+        self.log.append(("SetValue", element, value))
+        self.values[element] = value
+        return self.result
+
+    def Commit(self, arg):
+        self.log.append(("Commit", arg))
+        return self.result
+
+    def Terminate(self, arg):
+        self.log.append(("Terminate", arg))
+        return self.result
+
+
+class Broken:
+    """An API whose every call raises."""
+
+    def __getattr__(self, name):
+        def fail(*args):
+            raise RuntimeError("LMS exploded in " + name)
+        return fail
+
+
+def nest(top, depth):
+    """`depth` frames below top; returns the innermost."""
+    frame = top
+    for _ in range(depth):
+        frame = Frame(parent=frame)
+    return frame
+
+
+# ---- discovery --------------------------------------------------------------------------------------------------
+
+def test_finds_the_api_two_frames_up():
+    api = API12([])
+    window = nest(Frame(API=api), 2)
+    assert lms.find_api(window) == (api, "1.2")
+
+
+def test_finds_the_api_in_its_own_window():
+    api = API2004([])
+    assert lms.find_api(Frame(API_1484_11=api)) == (api, "2004")
+
+
+def test_nearest_frame_wins_over_the_newer_version():
+    api12, api2004 = API12([]), API2004([])
+    window = Frame(parent=Frame(parent=Frame(API_1484_11=api2004), API=api12))
+    assert lms.find_api(window) == (api12, "1.2")
+
+
+def test_same_frame_prefers_2004_unless_told_otherwise():
+    api12, api2004 = API12([]), API2004([])
+    window = Frame(parent=Frame(API=api12, API_1484_11=api2004))
+    assert lms.find_api(window) == (api2004, "2004")
+    assert lms.find_api(window, versions=("1.2",)) == (api12, "1.2")
+    with pytest.raises(ValueError, match="unknown SCORM version"):
+        lms.find_api(window, versions=("3",))
+
+
+def test_a_cross_origin_frame_is_passed_without_reading_it():
+    api = API12([])
+    foreign = CrossOrigin(parent=Frame(API=api))
+    window = Frame(parent=foreign, Reflect=Reflect())
+    assert lms.find_api(window) == (api, "1.2")
+    assert foreign.touched == []  # with Reflect (a browser) nothing forbidden is read at all
+
+
+def test_a_cross_origin_frame_that_raises_is_tolerated_without_reflect():
+    foreign = CrossOrigin()
+    window = Frame(parent=foreign)
+    assert lms.find_api(window) == (None, None)
+    assert foreign.touched  # it was read, raised, and the error was swallowed
+
+
+def test_finds_the_api_through_the_opener_and_its_parents():
+    api = API2004([])
+    opener = Frame(parent=Frame(API_1484_11=api))
+    assert lms.find_api(Frame(opener=opener)) == (api, "2004")
+    # in a frame inside a pop-up: the top window's opener counts too
+    assert lms.find_api(nest(Frame(opener=opener), 2)) == (api, "2004")
+
+
+def test_parent_chain_is_searched_before_the_opener():
+    near, far = API12([]), API2004([])
+    window = Frame(parent=Frame(API=near), opener=Frame(API_1484_11=far))
+    assert lms.find_api(window) == (near, "1.2")
+
+
+def test_search_stops_after_max_depth():
+    api = API12([])
+    assert lms.find_api(nest(Frame(API=api), lms.MAX_DEPTH)) == (api, "1.2")
+    assert lms.find_api(nest(Frame(API=api), lms.MAX_DEPTH + 1)) == (None, None)
+
+
+def test_undefined_and_null_apis_are_not_apis():
+    class Undefined:
+        pass
+    undefined = type("undefined", (), {})()  # how MicroPython shows a JS undefined
+    assert lms.find_api(Frame(API=None, API_1484_11=undefined)) == (None, None)
+    assert lms.find_api(Frame(API=Undefined())) != (None, None)  # any other object is taken as the API
+
+
+# ---- SCORM 1.2 --------------------------------------------------------------------------------------------------
+
+def test_scorm12_session_calls_and_values_in_order():
+    log = []
+    session = lms.LMS(nest(Frame(API=API12(log, {"cmi.core.lesson_status": "not attempted"})), 1))
+    assert session.found and session.version == "1.2"
+    assert session.start() is True
+    assert session.report(5, 8, False) is True
+    assert session.commit() is True
+    assert session.finish() is True
+    assert session.finish() is False and session.start() is False and session.report(8, 8, True) is False
+    assert log == [
+        ("LMSInitialize", ""),
+        ("LMSGetValue", "cmi.core.lesson_status"),
+        ("LMSSetValue", "cmi.core.lesson_status", "incomplete"),
+        ("LMSGetValue", "cmi.core.score.raw"),
+        ("LMSGetValue", "cmi.core.score.max"),
+        ("LMSSetValue", "cmi.core.score.raw", "62.5"),
+        ("LMSSetValue", "cmi.core.score.min", "0"),
+        ("LMSSetValue", "cmi.core.score.max", "100"),
+        ("LMSSetValue", "cmi.core.lesson_status", "failed"),
+        ("LMSCommit", ""),
+        ("LMSCommit", ""),
+        ("LMSSetValue", "cmi.core.exit", ""),
+        ("LMSFinish", ""),
+    ]
+
+
+def test_scorm12_leaves_an_earlier_status_alone_and_suspends_without_a_score():
+    log = []
+    session = lms.LMS(Frame(API=API12(log, {"cmi.core.lesson_status": "browsed"})))
+    session.start()
+    session.finish()
+    assert ("LMSSetValue", "cmi.core.lesson_status", "incomplete") not in log
+    assert log[-2:] == [("LMSSetValue", "cmi.core.exit", "suspend"), ("LMSFinish", "")]
+
+
+def test_report_starts_the_session_if_needed():
+    log = []
+    session = lms.LMS(Frame(API=API12(log)))
+    session.report(2, 3, False)
+    assert log[0] == ("LMSInitialize", "") and ("LMSSetValue", "cmi.core.score.raw", "66.67") in log
+    assert log.count(("LMSInitialize", "")) == 1
+
+
+# ---- SCORM 2004 -------------------------------------------------------------------------------------------------
+
+def test_scorm2004_session_calls_and_values_in_order():
+    log = []
+    session = lms.LMS(nest(Frame(API_1484_11=API2004(log)), 3))
+    assert session.version == "2004"
+    session.start()
+    session.report(7, 8, True)
+    session.finish()
+    session.finish()
+    assert log == [
+        ("Initialize", ""),
+        ("GetValue", "cmi.completion_status"),
+        ("SetValue", "cmi.completion_status", "incomplete"),
+        ("GetValue", "cmi.score.scaled"),
+        ("SetValue", "cmi.score.raw", "87.5"),
+        ("SetValue", "cmi.score.min", "0"),
+        ("SetValue", "cmi.score.max", "100"),
+        ("SetValue", "cmi.score.scaled", "0.875"),
+        ("SetValue", "cmi.completion_status", "completed"),
+        ("SetValue", "cmi.success_status", "passed"),
+        ("Commit", ""),
+        ("SetValue", "cmi.exit", "normal"),
+        ("Terminate", ""),
+    ]
+
+
+def test_a_lower_retry_does_not_overwrite_a_better_score():
+    log = []
+    api = API2004(log)
+    session = lms.LMS(Frame(API_1484_11=api))
+    assert session.report(8, 8, True)
+    assert not session.report(4, 8, False)
+    assert api.values["cmi.score.scaled"] == "1" and api.values["cmi.success_status"] == "passed"
+    assert session.report(8, 8, True)  # equal is fine
+
+
+def test_a_better_score_from_an_earlier_visit_is_kept():
+    api = API12([], {"cmi.core.score.raw": "90", "cmi.core.score.max": "100", "cmi.core.lesson_status": "passed"})
+    session = lms.LMS(Frame(API=api))
+    assert not session.report(5, 8, False)
+    assert api.values["cmi.core.lesson_status"] == "passed"
+    assert session.report(8, 8, True) and api.values["cmi.core.score.raw"] == "100"
+    session.finish()
+    assert api.values["cmi.core.exit"] == ""
+
+
+def test_keep_best_off_reports_every_result():
+    api = API2004([], {"cmi.score.scaled": "0.9"})
+    session = lms.LMS(Frame(API_1484_11=api), keep_best=False)
+    assert session.report(1, 8, False) and api.values["cmi.score.scaled"] == "0.125"
+
+
+# ---- failures and no LMS ----------------------------------------------------------------------------------------
+
+def test_api_errors_are_tolerated():
+    log = []
+    session = lms.LMS(Frame(API=API12(log, result="false")))
+    assert session.start() is False  # Initialize said false ...
+    assert session.report(1, 2, True) is True  # ... yet the values are still offered
+    assert session.commit() is False and session.finish() is False
+    assert ("LMSFinish", "") in log
+
+
+def test_an_api_that_raises_never_breaks_the_page():
+    session = lms.LMS(Frame(API_1484_11=Broken()))
+    assert session.found
+    session.start()
+    session.report(1, 1, True)
+    session.commit()
+    session.finish()
+    assert session.finished
+
+
+def test_no_lms_means_every_method_is_a_no_op():
+    session = lms.LMS(nest(Frame(), 3))
+    assert session.found is False and session.version is None
+    assert [session.start(), session.report(1, 2, True), session.commit(), session.finish()] == [False] * 4
+
+
+def test_finish_without_start_does_not_terminate():
+    log = []
+    session = lms.LMS(Frame(API=API12(log)))
+    assert session.finish() is False and log == []
+
+
+def test_zero_max_reports_zero():
+    api = API12([])
+    lms.LMS(Frame(API=api)).report(0, 0, False)
+    assert api.values["cmi.core.score.raw"] == "0"
+
+
+# ---- postMessage ------------------------------------------------------------------------------------------------
+
+class Parent(Frame):
+    def __init__(self, fail=False):
+        super().__init__()
+        self.sent = []
+        self.fail = fail
+
+    def postMessage(self, message, origin):
+        if self.fail:
+            raise RuntimeError("DataCloneError")
+        self.sent.append((message, origin))
+
+
+def test_post_result_messages_the_parent_through_to_js():
+    parent = Parent()
+    converted = []
+
+    def to_js(value):
+        converted.append(value)
+        return ("js", value)
+
+    assert lms.post_result(Frame(parent=parent), 5, 8, False, to_js=to_js) is True
+    message = {"type": "charlm:quiz", "score": 5, "max": 8, "passed": False}
+    assert converted == [message] and parent.sent == [(("js", message), "*")]
+
+
+def test_post_result_reaches_a_cross_origin_parent():
+    sent = []
+    foreign = CrossOrigin()
+    object.__setattr__(foreign, "postMessage", lambda message, origin: sent.append(message))
+    assert lms.post_result(Frame(parent=foreign), 1, 1, True)
+    assert sent == [{"type": "charlm:quiz", "score": 1, "max": 1, "passed": True}]
+
+
+def test_post_result_does_nothing_at_the_top_or_on_error():
+    top = Parent()
+    assert lms.post_result(top, 1, 1, True) is False and top.sent == []
+    assert lms.post_result(Frame(parent=Parent(fail=True)), 1, 1, True) is False
