@@ -32,7 +32,7 @@ PRESETS = {
 DEFAULTS = {
     "bigram": {"preset": "small", "lr": 0.1, "sgd_lr": 10.0, "batch_size": 32, "context": 32},
     "mlp": {"preset": "small", "lr": 0.01, "sgd_lr": 0.5, "batch_size": 32, "context": 32},
-    "transformer": {"preset": "small", "lr": 0.01, "sgd_lr": 0.5, "batch_size": 16, "context": 64},
+    "transformer": {"preset": "small", "lr": 0.005, "sgd_lr": 0.5, "batch_size": 32, "context": 32},
 }
 
 
