@@ -391,3 +391,11 @@ def test_saved_state_drops_what_no_longer_exists():
 def test_broken_saved_state_gives_a_fresh_start(text):
     q = parsed(single(), number())
     assert quiz.load_state(text, q) == {"answers": {}, "submitted": False, "attempt": 1}
+
+
+def test_the_documented_example_is_a_valid_quiz():
+    doc = (ROOT / "docs" / "quiz-schema.md").read_text(encoding="utf-8")
+    example = doc.split("```json\n", 1)[1].split("```", 1)[0]
+    q = quiz.parse(example)
+    assert [x["type"] for x in q["questions"]] == ["single", "number"]
+    assert quiz.summary(quiz.score(q, {"epoch": "b", "uniform-guess": "4,17"})) == "3 / 3, 100%"

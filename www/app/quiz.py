@@ -88,12 +88,16 @@ def _skip(s, i):
 def _found(s, i):
     if i >= len(s):
         return "the end of the file"
-    end = i + 1
-    while end < len(s) and end < i + 12 and s[end] not in _WHITESPACE and s[end] not in b",:[]{}\"":
-        end += 1
+    if s[i] == 0x22:  # a string: show it up to its closing quote
+        end = s.find(b"\"", i + 1)
+        end = min(len(s), i + 30) if end < 0 or end > i + 30 else end + 1
+    else:
+        end = i + 1
+        while end < len(s) and end < i + 12 and s[end] not in _WHITESPACE and s[end] not in b",:[]{}\"":
+            end += 1
     while end < len(s) and s[end] & 0xC0 == 0x80:  # never cut a UTF-8 character in two
         end += 1
-    return "'" + s[i:end].decode("utf-8") + "'"
+    return s[i:end].decode("utf-8").split("\n")[0]
 
 
 def _value(s, i, depth):
