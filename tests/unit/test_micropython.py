@@ -189,7 +189,8 @@ top.parent = top;
 // a frame from another origin between the page and the LMS: like a browser's, it throws on
 // reading anything but a few properties
 const allowed = ["parent", "opener", "top", "postMessage", "window", "self", "closed", "length", "frames", "location"];
-const foreign = new Proxy({parent: top, opener: null, postMessage: (m, o) => log.push(["postMessage", JSON.stringify(m), o])}, {
+const postMessage = (m, o) => log.push(["postMessage", JSON.stringify(m), o]);
+const foreign = new Proxy({parent: top, opener: null, postMessage}, {
   get(target, name) {
     if (allowed.includes(name)) return target[name];
     report.touched.push(String(name));
