@@ -153,7 +153,7 @@ def reference_losses(text):
     if len(ids) < 2:
         bigram = unigram
     else:
-        pairs = ids[:-1].astype(np.int64) * V + ids[1:]
+        pairs = ids[:-1].astype(np.intp) * V + ids[1:]  # intp: bincount below refuses int64 on 32-bit wasm
         pair_codes, pair_counts = np.unique(pairs, return_counts=True)
         first_counts = np.bincount(pair_codes // V, weights=pair_counts, minlength=V)
         p_pair = pair_counts / pair_counts.sum()
