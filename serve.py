@@ -247,6 +247,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def serve(self, body):
         file = resolve(self.path, self.roots)
+        if file is not None and file == VENDOR / "charlm.zip":
+            with self._gzip_lock:
+                build_charlm_zip()  # picks up edits to charlm/ on reload, without restarting the server
         if file is None:
             data = b"Not found\n"
             self.send_response(404)

@@ -1,0 +1,209 @@
+"""The trainer's web worker: Pyodide with numpy and charlm, driven by the page's main thread in short chunks.
+
+Every exported function takes and returns a JSON string (plain lists and numbers cross the worker boundary; numpy
+arrays do not). Errors come back as {"error": "..."} with a message for the learner, never as an exception, so the
+worker survives bad input and keeps its trained model.
+"""
+
+import base64
+import json
+import sys
+import time
+
+import numpy as np
+
+import charlm
+import charlm.texts
+
+MAX_TEXT_BYTES = 5_000_000  # larger uploads would take minutes per epoch in the browser; say so instead
+
+state = {"trainer": None, "run": None, "lr_changes": []}
+
+
+def answer(fn):
+    """Wrap an exported function: JSON in, JSON out, and any failure turned into {"error": message}."""
+    def wrapped(arg="{}"):
+        try:
+            return json.dumps(fn(json.loads(arg) if isinstance(arg, str) else {}))
+        except charlm.TrainingDiverged as e:
+            # The trainer rolled back to its last good step: send its whole history so the page matches it.
+            return json.dumps({"error": sentence(str(e)), "diverged": True, **describe()})
+        except ValueError as e:
+            return json.dumps({"error": sentence(str(e))})
+        except Exception as e:  # a bug, not bad input: report it plainly and keep the worker alive
+            return json.dumps({"error": f"Something went wrong in the trainer ({type(e).__name__}: {e})."})
+    wrapped.__name__ = fn.__name__
+    return wrapped
+
+
+def sentence(message):
+    """charlm's messages as a sentence for the status line: capital first letter, closing full stop."""
+    message = message.strip()
+    if message and message[0].islower():
+        message = message[0].upper() + message[1:]
+    return message if message.endswith((".", "!", "?")) else message + "."
+
+
+def progress():
+    t = state["trainer"]
+    return {"step": t.step, "epoch": t.epoch}
+
+
+def decode_upload(data_b64, filename):
+    """The text of an uploaded file, or ValueError when it is not a UTF-8 text file."""
+    raw = base64.b64decode(data_b64)
+    name = filename or "the file"
+    if len(raw) > MAX_TEXT_BYTES:
+        raise ValueError(f"\"{name}\" is {len(raw) / 1e6:.1f} MB; choose a text of at most "
+                         f"{MAX_TEXT_BYTES / 1e6:.0f} MB (a few hundred KB is plenty here).")
+    if b"\0" in raw[:65536]:
+        raise ValueError(f"\"{name}\" is not a text file (it contains binary data). Choose a plain .txt file.")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise ValueError(f"\"{name}\" is not UTF-8 text (byte {e.start} cannot be read). "
+                         f"Save it as UTF-8 plain text and try again.") from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+@answer
+def info(_):
+    """Versions, built-in texts and each model's defaults, for the page's footer and menus."""
+    import pyodide
+    return {
+        "python": sys.version.split()[0],
+        "pyodide": pyodide.__version__,
+        "numpy": np.__version__,
+        "charlm": charlm.__version__,
+        "corpora": charlm.texts.describe(),
+        "defaults": charlm.DEFAULTS,
+        "presets": {m: list(p) for m, p in charlm.PRESETS.items()},
+    }
+
+
+@answer
+def read_upload(args):
+    """Decode an uploaded file (sent as base64) into text, checking that it is text at all."""
+    return {"text": decode_upload(args["data"], args.get("filename"))}
+
+
+@answer
+def setup(args):
+    """Build a fresh trainer for the given settings. On bad settings the previous trainer is kept untouched."""
+    text = charlm.texts.load(args["corpus"]) if args.get("corpus") else args.get("text", "")
+    trainer = charlm.Trainer(text, model=args["model"], preset=args["preset"], context=args["context"],
+                             lr=args["lr"], batch_size=args["batch_size"], seed=args["seed"])
+    state.update(trainer=trainer, run=args, lr_changes=[])
+    return describe()
+
+
+def describe():
+    """What the page needs to know about the current trainer (also after loading a saved one)."""
+    t = state["trainer"]
+    refs = charlm.reference_losses(t.data.text)
+    return {
+        "vocab_size": len(t.data.vocab),
+        "refs": refs,
+        "params": t.model.num_parameters(),
+        "train_chars": int(len(t.data.train)),
+        "val_chars": int(len(t.data.val)),
+        "tokens_per_step": t.tokens_per_step,
+        "step": t.step,
+        "epoch": t.epoch,
+        "losses": [float(x) for x in t.losses],
+        "val_losses": [[int(s), float(v)] for s, v in t.val_losses],
+        "run": {k: v for k, v in state["run"].items() if k != "text"},
+        "lr_changes": state["lr_changes"],
+    }
+
+
+@answer
+def train(args):
+    """Train for about `ms` milliseconds (or at most `max_steps` steps); return the new losses."""
+    t = require()
+    before_val = len(t.val_losses)
+    start = time.perf_counter()
+    if args.get("max_steps") and not args.get("ms"):
+        new = t.run(int(args["max_steps"]))
+    else:
+        new = t.run_for(float(args.get("ms", 150)) / 1000, max_steps=args.get("max_steps"))
+    return {
+        "losses": [float(x) for x in new],
+        "val_losses": [[int(s), float(v)] for s, v in t.val_losses[before_val:]],
+        "seconds": time.perf_counter() - start,
+        **progress(),
+    }
+
+
+@answer
+def set_lr(args):
+    """Change the learning rate from the next step on (recorded so the Python script can replay it)."""
+    t = require()
+    lr = float(args["lr"])
+    if not np.isfinite(lr) or lr <= 0:
+        raise ValueError(f"The learning rate must be a positive number (got {args['lr']}).")
+    if lr != t.optimizer.lr:
+        t.optimizer.lr = lr
+        if t.step == 0:
+            state["run"]["lr"] = lr  # nothing trained yet: the run simply starts with this rate
+        else:
+            state["lr_changes"] = [c for c in state["lr_changes"] if c[0] != t.step] + [[t.step, lr]]
+    return {"lr": lr, "lr_changes": state["lr_changes"]}
+
+
+@answer
+def sample(args):
+    """A sample of `length` characters after `prompt` at `temperature`, reproducible for a given step."""
+    t = require()
+    rng = np.random.default_rng([int(state["run"]["seed"]), t.step, int(args.get("nonce", 0))])
+    prompt = args.get("prompt", "")
+    text = charlm.generate(t.model, t.data.vocab, prompt, int(args.get("length", 160)),
+                           temperature=float(args.get("temperature", 1.0)), rng=rng)
+    return {"prompt": prompt, "text": text, "step": t.step}
+
+
+@answer
+def next_char(args):
+    """The model's most likely next characters after `prompt`, with their probabilities."""
+    t = require()
+    probs = charlm.next_char_probs(t.model, t.data.vocab, args.get("prompt", ""))
+    return {"probs": [[c, float(p)] for c, p in probs[: int(args.get("top", 10))]], "step": t.step}
+
+
+@answer
+def save(_):
+    """The whole trainer (settings, text, weights, optimiser, losses) as a base64 .npz file."""
+    t = require()
+    return {"data": base64.b64encode(t.to_bytes()).decode("ascii"),
+            "filename": f"charlm-{state['run']['model']}-step{t.step}.npz"}
+
+
+@answer
+def load(args):
+    """Restore a trainer saved with save(); a file that is not one leaves the current trainer in place."""
+    raw = base64.b64decode(args["data"])
+    try:
+        trainer = charlm.Trainer.from_bytes(raw)
+    except ValueError:
+        raise
+    except Exception as e:  # not an npz at all (a zip error, a truncated file): name the file, not the library
+        raise ValueError(f"\"{args.get('filename', 'that file')}\" is not a model saved from this page ({e}).") from None
+    cfg = trainer.config
+    # A saved run on a built-in text is shown (and scripted) as that text rather than as a pasted copy of it.
+    corpus = next((c for c in charlm.texts.names() if charlm.texts.load(c) == trainer.data.text), None)
+    state.update(trainer=trainer, lr_changes=[], run={
+        "model": cfg["model"], "preset": cfg["preset"], "context": cfg["context"], "lr": cfg["lr"],
+        "batch_size": cfg["batch_size"], "seed": cfg["seed"], "corpus": corpus, "grad_clip": cfg["grad_clip"],
+        "optimizer": cfg["optimizer"], "val_fraction": cfg["val_fraction"]})
+    out = describe()
+    out["text"] = None if corpus else trainer.data.text
+    return out
+
+
+def require():
+    if state["trainer"] is None:
+        raise ValueError("The model is not set up yet; choose a text and press Reset.")
+    return state["trainer"]
+
+
+__export__ = ["info", "read_upload", "setup", "train", "set_lr", "sample", "next_char", "save", "load"]
