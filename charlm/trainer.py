@@ -136,6 +136,11 @@ class Trainer:
         return self.losses[start:]
 
     def _train_step(self, call_start):
+        # Overflow on the way to a NaN is reported once, as TrainingDiverged, not as numpy warnings on every op.
+        with np.errstate(over="ignore", invalid="ignore"):
+            self._train_step_unchecked(call_start)
+
+    def _train_step_unchecked(self, call_start):
         cfg, opt = self.config, self.optimizer
         rng_state = self.rng.bit_generator.state
         inputs, targets = self.data.batch(cfg["batch_size"], "train", self.rng)    # (B, T), (B, T)
@@ -143,13 +148,13 @@ class Trainer:
         loss = cross_entropy(logits, targets)
         value = loss.item()
         if not math.isfinite(value):
-            self._diverged("loss", call_start)
+            self._diverged("loss", value, call_start)
         opt.zero_grad()
         loss.backward()
         norm = clip_grad_norm(self.model.parameters(), cfg["grad_clip"] or math.inf)
         if not math.isfinite(norm):
             opt.zero_grad()
-            self._diverged("gradient", call_start)
+            self._diverged("gradients", norm, call_start)
         self._undo = (opt.snapshot(), rng_state, self.step)
         opt.step()
         self.step += 1
@@ -157,7 +162,7 @@ class Trainer:
         if cfg["eval_every"] and self.step % cfg["eval_every"] == 0:
             self.val_losses.append((self.step, self.evaluate()))
 
-    def _diverged(self, what, call_start):
+    def _diverged(self, what, value, call_start):
         """Undo the last update (its weights gave a non-finite number) and raise TrainingDiverged."""
         failed_at = self.step + 1
         if self._undo is not None:
@@ -169,7 +174,7 @@ class Trainer:
             self.val_losses = [(s, v) for s, v in self.val_losses if s <= step]
             self._undo = None
         raise TrainingDiverged(
-            f"the {what} became NaN at step {failed_at}: the learning rate {self.optimizer.lr:g} is too large; the "
+            f"the {what} became {'NaN' if math.isnan(value) else 'infinite'} at step {failed_at}: the learning rate {self.optimizer.lr:g} is too large; the "
             f"weights from step {self.step} are kept, lower the learning rate and press Train",
             self.step, self.losses[min(call_start, self.step):])
 
