@@ -29,12 +29,15 @@ def unpack(data):
     """(arrays, meta) from bytes made by `pack`; ValueError when the bytes are not a charlm checkpoint."""
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise ValueError(f"a checkpoint is bytes, got {type(data).__name__}")
+    data = bytes(data)
+    if not data.startswith(b"PK"):  # every .npz is a zip archive
+        raise ValueError("this is not a charlm checkpoint (it is not an .npz archive)")
     try:
-        with np.load(io.BytesIO(bytes(data)), allow_pickle=False) as archive:
+        with np.load(io.BytesIO(data), allow_pickle=False) as archive:
             arrays = {name: archive[name] for name in archive.files}
         meta = json.loads(arrays.pop("meta").tobytes().decode("utf-8"))
     except Exception as e:  # a zip, npy or JSON error all mean the same thing to the person loading it
-        raise ValueError(f"this is not a charlm checkpoint (it cannot be read as one: {e})") from None
+        raise ValueError(f"this is not a charlm checkpoint (it cannot be read: {type(e).__name__})") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise ValueError("this is not a charlm checkpoint (its metadata does not say charlm)")
     if meta.get("format_version", 0) > FORMAT_VERSION:
