@@ -1,10 +1,11 @@
 """The three models: one interface, exact gradients end to end, presets, state dicts, clear errors."""
 
-import numpy as np
-import pytest
-
+# charlm before numpy: when charlm is the one to load numpy, it asks for one BLAS thread (see its __init__)
 import charlm
 from charlm import build_model, cross_entropy
+
+import numpy as np
+import pytest
 
 TINY = {"bigram": {}, "mlp": {"n_chars": 3, "n_embd": 4, "n_hidden": 6},
         "transformer": {"n_layer": 2, "n_head": 2, "n_embd": 8}}
