@@ -53,6 +53,7 @@ class Lesson:
         self.trained_chars = 0
         self.chars_per_second = 0.0
         self.state = "loading"
+        self.pause_requested = False
         self.stale = False        # settings changed since the model was built
         self.milestones_done = set()
         self.last_sample = -1e9
@@ -61,6 +62,7 @@ class Lesson:
         self.setup_timer = None
         self.refs = {}            # reference losses of the text: uniform, unigram, bigram
         self.tokens_per_step = 0
+        self.vocab_size = 0
 
     # ---- state and messages -------------------------------------------------------------------------------------
 
@@ -134,8 +136,11 @@ class Lesson:
             self.status(str(e), "error")
             return False
         self.status("Building the model ...")
+        before = self.state
+        self.set_state("loading")  # no Train/Step while the worker swaps models
         res = await call(self.worker.setup, **args)
         if "error" in res:
+            self.set_state(before)
             self.status(res["error"], "error")
             return False
         self.run = res["run"]
@@ -167,15 +172,18 @@ class Lesson:
         p.losses, p.val_losses, p.refs = self.losses, self.val_losses, res["refs"]
         p.tokens_per_step, p.train_chars = res["tokens_per_step"], res["train_chars"]
         self.refs = res["refs"]
+        self.vocab_size = res["vocab_size"]
         self.update_views()
 
     async def toggle(self):
         if self.state == "training":
-            self.set_state("paused")
-            self.status(f"Paused at step {self.step}. Press Train to continue from here.")
+            # The chunk in flight finishes (its steps are real); the loop then stops and reports the final step.
+            self.pause_requested = True
+            el("train").textContent = "Pausing ..."
             return
         if not await self.prepare():
             return
+        self.pause_requested = False
         self.set_state("training")
         self.status("Training ...")
         asyncio.create_task(self.loop())
@@ -198,15 +206,18 @@ class Lesson:
         return True
 
     async def loop(self):
-        while self.state == "training":
+        while not self.pause_requested:
             res = await call(self.worker.train, ms=CHUNK_MS)
             if not self.take(res):
                 return
             t = now()
-            if t - self.last_sample > SAMPLE_EVERY_MS or self.pending_milestone():
+            if not self.pause_requested and (t - self.last_sample > SAMPLE_EVERY_MS or self.pending_milestone()):
                 await self.refresh_sample()
-            if t - self.last_next > NEXT_EVERY_MS:
+            if not self.pause_requested and t - self.last_next > NEXT_EVERY_MS:
                 await self.refresh_next()
+        self.set_state("paused")
+        self.update_views()
+        self.status(f"Paused at step {self.step}. Press Train to continue from here.")
 
     def take(self, res):
         """Record a chunk's results; on an error stop training, keep everything, and say why."""
@@ -237,9 +248,15 @@ class Lesson:
             await self.refresh_sample()
             await self.refresh_next(force=True)
 
-    async def reset(self):
+    async def stop_training(self):
+        """Pause and wait until the chunk in flight has come back."""
         if self.state == "training":
-            self.set_state("paused")
+            self.pause_requested = True
+            while self.state == "training":
+                await asyncio.sleep(0.05)
+
+    async def reset(self):
+        await self.stop_training()
         if await self.setup(announce=False):
             self.status("Started over: fresh random weights. Press Train.")
 
@@ -281,15 +298,18 @@ class Lesson:
             el("sample-history").append(item)
 
     async def refresh_next(self, force=False):
-        if self.next_busy or (self.state == "loading"):
+        if self.next_busy or self.run is None:
             return
         self.next_busy = True
         self.last_next = now()
+        prompt = el("prompt").value
         try:
-            res = await call(self.worker.next_char, prompt=el("prompt").value, top=10)
+            res = await call(self.worker.next_char, prompt=prompt, top=10)
         finally:
             self.next_busy = False
         box = el("next-char")
+        box.dataset.prompt = prompt
+        box.dataset.step = str(res.get("step", self.step))
         if "error" in res:
             el("next-char-note").textContent = res["error"]
             box.innerHTML = ""
@@ -323,6 +343,7 @@ class Lesson:
         canvas = el("loss-plot")
         canvas.dataset.step = str(self.step)
         canvas.dataset.loss = f"{self.losses[-1]:.6f}" if self.losses else ""
+        canvas.dataset.vocab = str(self.vocab_size)
         self.plot.draw()
         el("count-step").textContent = f"{self.step:,}"
         el("count-epoch").textContent = f"{self.epoch:.2f}"
@@ -387,8 +408,7 @@ class Lesson:
             return
         file = files.item(0)
         event.target.value = ""
-        if self.state == "training":
-            self.set_state("paused")
+        await self.stop_training()
         data = await read_base64(file)
         res = await call(self.worker.load, data=data, filename=file.name)
         if "error" in res:

@@ -40,7 +40,8 @@ def make_script(run, steps, lr_changes=()):
     `lr_changes` is [(step, lr)] for learning rates changed during training."""
     out = [HEADER]
     if run.get("corpus"):
-        out.append(f"text = charlm.texts.load({run['corpus']!r})")
+        out[0] += "import charlm.texts\n"
+        out.append(f"text = charlm.texts.load({run['corpus']!r})  # a built-in text")
     else:
         out.append("text = " + text_literal(run.get("text", "")))
     context, batch, seed = int(run["context"]), int(run["batch_size"]), int(run["seed"])
