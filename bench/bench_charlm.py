@@ -1,6 +1,6 @@
 """Benchmark of charlm's models at their default sizes: training speed in this Python, and the loss reached.
 
-    python bench/bench_charlm.py                       # tinyshakespeare beside the repo if present, else a built-in text
+    python bench/bench_charlm.py           # tinyshakespeare beside the repo if present, else a built-in text
     python bench/bench_charlm.py story.txt --chars 15000 --steps 300
 
 For each model: steps/s and characters/s (median of --repeats timed runs of --timed-steps steps), then the training

@@ -62,7 +62,7 @@ class Bigram(Module):
     def __init__(self, vocab_size, context, seed=0, dtype=np.float32):
         rng = np.random.default_rng(seed)
         self.vocab_size, self.context = vocab_size, context
-        self.config = {"name": "bigram", "vocab_size": vocab_size, "context": context, "dtype": np.dtype(dtype).name, "sizes": {}}
+        self.config = _config("bigram", vocab_size, context, dtype)
         self.table = normal(rng, (vocab_size, vocab_size), 0.02, dtype)  # near zero: starts near uniform, loss ln V
 
     def __call__(self, inputs):
@@ -83,8 +83,7 @@ class MLP(Module):
         _check_sizes(n_chars=n_chars, n_embd=n_embd, n_hidden=n_hidden)
         rng = np.random.default_rng(seed)
         self.vocab_size, self.context, self.n_chars = vocab_size, context, n_chars
-        self.config = {"name": "mlp", "vocab_size": vocab_size, "context": context, "dtype": np.dtype(dtype).name,
-                       "sizes": {"n_chars": n_chars, "n_embd": n_embd, "n_hidden": n_hidden}}
+        self.config = _config("mlp", vocab_size, context, dtype, n_chars=n_chars, n_embd=n_embd, n_hidden=n_hidden)
         self.embedding = normal(rng, (vocab_size + 1, n_embd), 1.0, dtype)  # the last row is the padding
         # Kaiming gain for tanh, so the hidden layer starts neither saturated nor vanishing.
         self.hidden = Linear(n_chars * n_embd, n_hidden, rng, std=(5 / 3) / np.sqrt(n_chars * n_embd), dtype=dtype)
@@ -161,8 +160,7 @@ class Transformer(Module):
             raise ValueError(f"n_embd ({n_embd}) must be a multiple of n_head ({n_head}) so the heads split it evenly")
         rng = np.random.default_rng(seed)
         self.vocab_size, self.context = vocab_size, context
-        self.config = {"name": "transformer", "vocab_size": vocab_size, "context": context, "dtype": np.dtype(dtype).name,
-                       "sizes": {"n_layer": n_layer, "n_head": n_head, "n_embd": n_embd}}
+        self.config = _config("transformer", vocab_size, context, dtype, n_layer=n_layer, n_head=n_head, n_embd=n_embd)
         residual_std = 0.02 / np.sqrt(2 * n_layer)
         self.wte = normal(rng, (vocab_size, n_embd), 0.02, dtype)  # token embeddings
         self.wpe = normal(rng, (context, n_embd), 0.02, dtype)     # position embeddings
@@ -214,6 +212,11 @@ def resolve_sizes(name, preset=None):
     if preset not in PRESETS[name]:
         raise ValueError(f"the {name} model has no preset {preset!r}; choose one of {', '.join(PRESETS[name])}")
     return PRESETS[name][preset]
+
+
+def _config(name, vocab_size, context, dtype, **sizes):
+    """What build_model needs to build the same model again (saved in checkpoints)."""
+    return {"name": name, "vocab_size": vocab_size, "context": context, "dtype": np.dtype(dtype).name, "sizes": sizes}
 
 
 def _check_sizes(**sizes):

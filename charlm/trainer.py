@@ -48,6 +48,10 @@ class Trainer:
     A validation loss is measured at step 0 and after every `eval_every` steps (0 turns that off) on a fixed set
     of validation windows, so `val_losses` depends only on the step, never on how the run was chunked.
 
+    A step whose loss or gradient norm is not a finite number is refused and raises TrainingDiverged; the update
+    before it is undone too (its weights produced the bad number), so the trainer is left with weights, optimiser
+    state, losses and batch rng of the step before, ready to redo it with a lower learning rate.
+
     Attributes: data (Corpus), model, optimizer, step (steps done), losses (training loss of every step),
     val_losses ((step, loss) pairs), epoch (passes over the training text), tokens_per_step, config (a plain dict
     that rebuilds this trainer with the text).
@@ -76,8 +80,11 @@ class Trainer:
             "version": __version__,
         }
         _check_whole("batch size", self.config["batch_size"], minimum=1)
+        _check_whole("context", self.config["context"], minimum=1)
         _check_whole("seed", seed, minimum=0)
         _check_whole("eval_every", eval_every, minimum=0)
+        for key in ("batch_size", "context", "seed", "eval_every"):
+            self.config[key] = int(self.config[key])  # numpy integers would not survive JSON in to_bytes()
         if grad_clip is not None and (isinstance(grad_clip, bool) or not isinstance(grad_clip, (int, float))
                                       or not grad_clip > 0 or not math.isfinite(grad_clip)):
             raise ValueError(f"grad_clip must be a positive number (or None for no clipping), got {grad_clip!r}")
@@ -173,9 +180,10 @@ class Trainer:
             del self.losses[step:]
             self.val_losses = [(s, v) for s, v in self.val_losses if s <= step]
             self._undo = None
+        became = "NaN" if math.isnan(value) else "infinite"
         raise TrainingDiverged(
-            f"the {what} became {'NaN' if math.isnan(value) else 'infinite'} at step {failed_at}: the learning rate {self.optimizer.lr:g} is too large; the "
-            f"weights from step {self.step} are kept, lower the learning rate and press Train",
+            f"the {what} became {became} at step {failed_at}: the learning rate {self.optimizer.lr:g} is too large; "
+            f"the weights from step {self.step} are kept, lower the learning rate and press Train",
             self.step, self.losses[min(call_start, self.step):])
 
     # ----- saving -----
