@@ -322,6 +322,287 @@ def make_server(host="127.0.0.1", port=DEFAULT_PORT, www=WWW, quiz=QUIZ, quiet=F
     return Server((host, port), handler)
 
 
+# ---------------------------------------------------------------------------------------------------------
+# for course authors: check the quiz, build a static site, package it for an LMS (SCORM)
+
+BUILD_MARKER = ".charlm-build"  # marks a folder this script built, so a rebuild may replace it (and nothing else)
+# Some LMS file servers (Moodle's among them) do not know the .mjs type, and browsers refuse a module served as
+# anything but JavaScript; the same files named .js are served right everywhere.
+RENAMED = {"micropython.mjs": "micropython.js", "pyodide.mjs": "pyodide.js"}
+# PyScript's code editor and terminal: loaded only for <script type="py-editor"> or a terminal, which the page has not
+UNUSED_PYSCRIPT = ("codemirror", "xterm")
+STORED = {".whl", ".zip"}  # already compressed: deflating them again only costs time
+ZIP_TIME = (2020, 1, 1, 0, 0, 0)  # one timestamp for every entry, so the same sources give the same archive
+
+
+class ExportError(Exception):
+    """A site or package could not be made; the message says why and what to do."""
+
+
+def quiz_module():
+    """www/app/quiz.py, the same validator the page runs."""
+    if str(WWW) not in sys.path:
+        sys.path.insert(0, str(WWW))
+    from app import quiz
+    return quiz
+
+
+def check_quiz(path, name=None):
+    """Check a quiz file: (True, ["quiz.json: OK (9 questions, 11 points)"]) or (False, one line per problem)."""
+    quiz_mod = quiz_module()
+    name = name or str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return False, [f"{name}: no such file; give the path of the quiz file (the default is quiz.json)"]
+    except UnicodeDecodeError:
+        return False, [f"{name}: not UTF-8 text; save it as UTF-8 in your editor"]
+    except OSError as e:
+        return False, [f"{name}: cannot be read ({e.strerror})"]
+    try:
+        quiz = quiz_mod.parse(text)
+    except quiz_mod.QuizError as e:
+        return False, [f"{name}: {p}" for p in e.problems]
+    n = len(quiz["questions"])
+    points = sum(q["points"] for q in quiz["questions"])
+    shown = str(points) if isinstance(points, int) else f"{points:g}"
+    return True, [f"{name}: OK ({n} question{'s' * (n != 1)}, {shown} point{'s' * (points != 1)})"]
+
+
+def site_files(www=WWW):
+    """(source, relative path in the site) for everything the page needs: the page's own files (no hidden files,
+    no caches), the runtime it loads, and nothing else."""
+    www = Path(www)
+    out = []
+    for p in sorted(www.rglob("*")):
+        rel = p.relative_to(www)
+        if (not p.is_file() or rel.parts[0] in ("vendor", "vendor.tmp") or p.suffix in (".pyc", ".tmp")
+                or any(part.startswith(".") or part == "__pycache__" for part in rel.parts)):
+            continue
+        out.append((p, rel.as_posix()))
+    vendor = www / "vendor"
+    for p in sorted((vendor / "pyscript").glob("*")):
+        if p.is_file() and p.suffix != ".map" and not p.name.startswith(UNUSED_PYSCRIPT):
+            out.append((p, f"vendor/pyscript/{p.name}"))
+    for name in MICROPYTHON_FILES:
+        out.append((vendor / "micropython" / name, f"vendor/micropython/{RENAMED.get(name, name)}"))
+    lock = json.loads((vendor / "pyodide" / "pyodide-lock.json").read_text())
+    for name in PYODIDE_FILES + [e["file_name"] for e in wheels_needed(lock)]:
+        out.append((vendor / "pyodide" / name, f"vendor/pyodide/{RENAMED.get(name, name)}"))
+    missing = [str(src) for src, _ in out if not src.is_file()]
+    if missing:
+        raise ExportError(f"the runtime is incomplete (missing {missing[0]}); run `python3 serve.py --setup --force`")
+    return out
+
+
+def pack_charlm(out):
+    """charlm's sources as the zip the worker unpacks, made fresh from the package (never a stale copy)."""
+    sources = sorted(p for p in (ROOT / "charlm").rglob("*")
+                     if p.is_file() and p.suffix in (".py", ".txt") and "__pycache__" not in p.parts)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for p in sources:
+            z.writestr(zipfile.ZipInfo(p.relative_to(ROOT).as_posix(), ZIP_TIME), p.read_bytes(),
+                       zipfile.ZIP_DEFLATED)
+
+
+def _refuse_unsafe_target(dest):
+    """Never write into the sources, and never replace a folder this script did not build."""
+    dest = dest.resolve()
+    if dest == ROOT or ROOT.is_relative_to(dest) or dest.is_relative_to(WWW):
+        raise ExportError(f"{dest} is (or holds) the project's own sources; build into a new folder, such as site/")
+    if dest.exists() and not dest.is_dir():
+        raise ExportError(f"{dest} is a file; give a folder name")
+    if dest.is_dir() and any(dest.iterdir()) and not (dest / BUILD_MARKER).exists():
+        raise ExportError(f"{dest} is not empty and was not made by `serve.py --build`; "
+                          "give a new or empty folder, or remove it first")
+
+
+def build_site(dest, www=WWW, quiz=QUIZ):
+    """Write the page as a self-contained static site into `dest`; return its files (relative, sorted).
+
+    Every path in the page is relative, so the folder works from any static host or LMS. A folder made by an
+    earlier build is replaced; any other non-empty folder is refused. The quiz must pass check_quiz first.
+    """
+    ok, lines = check_quiz(quiz, Path(quiz).name)
+    if not ok:
+        raise ExportError("the quiz has problems; fix them first:\n" + "\n".join(lines))
+    dest = Path(dest)
+    _refuse_unsafe_target(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=dest.name + ".", dir=dest.parent))
+    try:
+        for src, rel in site_files(www):
+            out = staging / rel
+            out.parent.mkdir(parents=True, exist_ok=True)
+            if rel.count("/") == 0 and src.suffix in (".json", ".html"):  # the page's configs name the runtime
+                text = src.read_text(encoding="utf-8")
+                for old, new in RENAMED.items():
+                    text = text.replace(old, new)
+                out.write_text(text, encoding="utf-8")
+            else:
+                shutil.copyfile(src, out)
+        shutil.copyfile(quiz, staging / "quiz.json")
+        pack_charlm(staging / "vendor" / "charlm.zip")
+        (staging / BUILD_MARKER).write_text("Made by `python3 serve.py --build`; the next build replaces this folder.\n")
+        staging.chmod(0o755)
+        if dest.exists():
+            shutil.rmtree(dest)
+        staging.rename(dest)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return sorted(p.relative_to(dest).as_posix() for p in dest.rglob("*")
+                  if p.is_file() and p.name != BUILD_MARKER)
+
+
+def page_title(www=WWW):
+    """The <title> of the page, for the LMS's course outline."""
+    import html
+    text = (Path(www) / "index.html").read_text(encoding="utf-8")
+    start, end = text.find("<title>"), text.find("</title>")
+    return html.unescape(text[start + 7:end]).strip() if 0 <= start < end else "Training a Tiny Language Model"
+
+
+SCORM_12 = """<?xml version="1.0" encoding="UTF-8"?>
+<manifest identifier="{ident}" version="1.0"
+    xmlns="http://www.imsproject.org/xsd/imscp_rootv1p1p2"
+    xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_rootv1p2"
+    xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+    xsi:schemaLocation="http://www.imsproject.org/xsd/imscp_rootv1p1p2 imscp_rootv1p1p2.xsd http://www.imsglobal.org/xsd/imsmd_rootv1p2p1 imsmd_rootv1p2p1.xsd http://www.adlnet.org/xsd/adlcp_rootv1p2 adlcp_rootv1p2.xsd">
+  <metadata>
+    <schema>ADL SCORM</schema>
+    <schemaversion>1.2</schemaversion>
+  </metadata>
+  <organizations default="org-1">
+    <organization identifier="org-1">
+      <title>{title}</title>
+      <item identifier="item-1" identifierref="resource-1" isvisible="true">
+        <title>{title}</title>
+        <adlcp:masteryscore>{mastery}</adlcp:masteryscore>
+      </item>
+    </organization>
+  </organizations>
+  <resources>
+    <resource identifier="resource-1" type="webcontent" adlcp:scormtype="sco" href="index.html">
+{files}
+    </resource>
+  </resources>
+</manifest>
+"""
+
+SCORM_2004 = """<?xml version="1.0" encoding="UTF-8"?>
+<manifest identifier="{ident}" version="1"
+    xmlns="http://www.imsglobal.org/xsd/imscp_v1p1"
+    xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_v1p3"
+    xmlns:adlseq="http://www.adlnet.org/xsd/adlseq_v1p3"
+    xmlns:adlnav="http://www.adlnet.org/xsd/adlnav_v1p3"
+    xmlns:imsss="http://www.imsglobal.org/xsd/imsss"
+    xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+    xsi:schemaLocation="http://www.imsglobal.org/xsd/imscp_v1p1 imscp_v1p1.xsd http://www.adlnet.org/xsd/adlcp_v1p3 adlcp_v1p3.xsd http://www.adlnet.org/xsd/adlseq_v1p3 adlseq_v1p3.xsd http://www.adlnet.org/xsd/adlnav_v1p3 adlnav_v1p3.xsd http://www.imsglobal.org/xsd/imsss imsss_v1p0.xsd">
+  <metadata>
+    <schema>ADL SCORM</schema>
+    <schemaversion>2004 4th Edition</schemaversion>
+  </metadata>
+  <organizations default="org-1">
+    <organization identifier="org-1">
+      <title>{title}</title>
+      <item identifier="item-1" identifierref="resource-1" isvisible="true">
+        <title>{title}</title>
+        <imsss:sequencing>
+          <imsss:objectives>
+            <imsss:primaryObjective objectiveID="quiz" satisfiedByMeasure="true">
+              <imsss:minNormalizedMeasure>{scaled}</imsss:minNormalizedMeasure>
+            </imsss:primaryObjective>
+          </imsss:objectives>
+          <imsss:deliveryControls completionSetByContent="true" objectiveSetByContent="true"/>
+        </imsss:sequencing>
+      </item>
+    </organization>
+  </organizations>
+  <resources>
+    <resource identifier="resource-1" type="webcontent" adlcp:scormType="sco" href="index.html">
+{files}
+    </resource>
+  </resources>
+</manifest>
+"""
+
+
+def scorm_manifest(files, version="1.2", title="Training a Tiny Language Model", identifier="charlm",
+                   pass_percent=70):
+    """imsmanifest.xml for a single-SCO package that launches index.html and lists every file.
+
+    The pass mark goes in as SCORM 1.2's masteryscore (the LMS compares it with the raw score, which the page
+    sends as a percentage) or SCORM 2004's minimum normalised measure (compared with the scaled score).
+    """
+    from xml.sax.saxutils import escape, quoteattr
+    if version not in ("1.2", "2004"):
+        raise ExportError(f"unknown SCORM version {version!r}; use 1.2 or 2004")
+    if "index.html" not in files:
+        raise ExportError("the package has no index.html to launch")
+    ident = identifier if identifier[:1].isalpha() or identifier[:1] == "_" else "m-" + identifier
+    listed = "\n".join(f"      <file href={quoteattr(urllib.parse.quote(f))}/>" for f in files)
+    template = SCORM_12 if version == "1.2" else SCORM_2004
+    return template.format(ident=escape(ident), title=escape(title), files=listed,
+                           mastery=f"{pass_percent:g}", scaled=f"{pass_percent / 100:g}")
+
+
+def make_scorm(out, version="1.2", www=WWW, quiz=QUIZ):
+    """Write a SCORM package (zip with imsmanifest.xml at its root) of the static site to `out`; return its
+    entries. The page needs no change for it: lms.py finds the LMS's SCORM API in the frames above the page."""
+    out = Path(out)
+    if out.suffix.lower() != ".zip":
+        raise ExportError(f"{out}: a SCORM package is a .zip file; give a name ending in .zip")
+    if out.is_dir():
+        raise ExportError(f"{out} is a folder; give a file name ending in .zip")
+    with tempfile.TemporaryDirectory() as tmp:
+        site = Path(tmp) / "site"
+        files = build_site(site, www, quiz)
+        quiz_data = quiz_module().parse(Path(quiz).read_text(encoding="utf-8"))
+        manifest = scorm_manifest(files, version, page_title(www), quiz_data["id"], quiz_data["pass_percent"])
+        out.parent.mkdir(parents=True, exist_ok=True)
+        partial = out.with_name(out.name + ".tmp")
+        with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as z:
+            z.writestr(zipfile.ZipInfo("imsmanifest.xml", ZIP_TIME), manifest, zipfile.ZIP_DEFLATED)
+            for rel in files:
+                method = zipfile.ZIP_STORED if Path(rel).suffix in STORED else zipfile.ZIP_DEFLATED
+                z.writestr(zipfile.ZipInfo(rel, ZIP_TIME), (site / rel).read_bytes(), method)
+        partial.replace(out)
+    return ["imsmanifest.xml"] + files
+
+
+def run_check(path):
+    """--check: print the verdict (problems on stderr); 0 if the quiz is usable, 1 if not."""
+    shown = "quiz.json" if path is None else path
+    ok, lines = check_quiz(QUIZ if path is None else Path(path), shown)
+    if ok:
+        print(lines[0])
+        return 0
+    for line in lines:
+        print(line, file=sys.stderr)
+    print(f"{shown}: {len(lines)} problem{'s' * (len(lines) != 1)}; the format is described in docs/quiz-schema.md",
+          file=sys.stderr)
+    return 1
+
+
+def run_export(build=None, scorm=None, version="1.2"):
+    """--build / --scorm: make the site or the package and say where it is; 0 on success, 1 with a reason."""
+    try:
+        if build:
+            files = build_site(build)
+            size = sum((Path(build) / f).stat().st_size for f in files)
+            print(f"Built the static site in {build}/ ({len(files)} files, {size / 1e6:.1f} MB). "
+                  f"Serve that folder from any web server; open index.html through http://, not file://.")
+        if scorm:
+            entries = make_scorm(scorm, version)
+            print(f"Wrote the SCORM {version} package {scorm} ({len(entries)} files, "
+                  f"{Path(scorm).stat().st_size / 1e6:.1f} MB). Upload it to your LMS as a SCORM package.")
+    except ExportError as e:
+        print(f"serve.py: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description="Serve the charlm lesson page (and assemble its browser runtime).")
     ap.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this computer only)")
@@ -329,7 +610,15 @@ def main(argv=None):
     ap.add_argument("--quiet", action="store_true", help="do not log each request")
     ap.add_argument("--setup", action="store_true", help="assemble the runtime into www/vendor/ and exit")
     ap.add_argument("--force", action="store_true", help="with --setup: rebuild the runtime even if it looks complete")
+    ap.add_argument("--check", nargs="?", const="", metavar="FILE",
+                    help="check a quiz file (default quiz.json), print every problem, exit 1 if there are any")
+    ap.add_argument("--build", metavar="DIR", help="write a self-contained static site of the page into DIR")
+    ap.add_argument("--scorm", metavar="FILE.zip", help="write a SCORM package of the page for an LMS")
+    ap.add_argument("--scorm-version", choices=["1.2", "2004"], default="1.2",
+                    help="SCORM version of the package (default 1.2, which every LMS reads)")
     args = ap.parse_args(argv)
+    if args.check is not None:
+        return run_check(args.check or None)
     try:
         assemble(force=args.force)
     except SetupError as e:
@@ -337,6 +626,8 @@ def main(argv=None):
         return 1
     if args.setup:
         return 0
+    if args.build or args.scorm:
+        return run_export(args.build, args.scorm, args.scorm_version)
     try:
         server = make_server(args.host, args.port, quiet=args.quiet)
     except OSError as e:
