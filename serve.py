@@ -66,7 +66,7 @@ def sha256_file(path):
 def runtime_stamp():
     """A fingerprint of everything that decides the runtime's content: the npm lock and the wheel list."""
     h = hashlib.sha256((ROOT / "package-lock.json").read_bytes())
-    h.update(json.dumps([WHEEL_SOURCE, WHEELS]).encode())
+    h.update(json.dumps([WHEEL_SOURCE, WHEELS, PYSCRIPT_PATCHES]).encode())
     return h.hexdigest()
 
 
@@ -128,6 +128,41 @@ def fetch_wheels(entries, dest):
                 say(f"  {entry['file_name']}: sha256 verified")
 
 
+# PyScript keeps a package cache in IndexedDB and cannot start a Pyodide interpreter when the browser refuses
+# IndexedDB: a cross-site iframe (an LMS embedding the page) with third-party storage blocked (incognito windows,
+# "block third-party cookies", school policies). The worker then dies before running any Python. These edits make
+# that cache optional: a refused database behaves as an empty cache that forgets what it is given. Each edit must
+# match the pinned bundle exactly (twice: the page's copy and the worker's), or set-up stops and says so.
+PYSCRIPT_PATCHES = [
+    ("onerror(e){{{reject}(e),this.dispatchEvent(e)}}", "onerror(e){{e.preventDefault(),{reject}(e)}}"),
+    ("super.set(t,n)}})}}async close(){{await this.#o,await this.#s.close()}}",
+     "super.set(t,n)}}).catch(()=>{{}})}}async close(){{await this.#o;try{{await this.#s.close()}}catch{{}}}}"),
+    ("this.#o=this.#o.then(()=>this.#s.clear())", "this.#o=this.#o.then(()=>this.#s.clear()).catch(()=>{{}})"),
+    ("this.#o=this.#o.then(()=>this.#s.delete(e))", "this.#o=this.#o.then(()=>this.#s.delete(e)).catch(()=>{{}})"),
+    ("this.#o=this.#o.then(()=>this.#s.set(e,t))", "this.#o=this.#o.then(()=>this.#s.set(e,t)).catch(()=>{{}})"),
+]
+
+
+def patch_pyscript(folder):
+    """Apply PYSCRIPT_PATCHES to the PyScript bundle in `folder` (see above for why)."""
+    bundles = [p for p in folder.glob("core-*.js") if "indexedDB.open" in p.read_text(encoding="utf-8")]
+    if len(bundles) != 1:
+        raise SetupError(f"expected one PyScript bundle using IndexedDB in {folder}, found {len(bundles)}; "
+                         f"the IndexedDB patch in serve.py was written for @pyscript/core 0.6.66")
+    text = bundles[0].read_text(encoding="utf-8")
+    for old, new in PYSCRIPT_PATCHES:
+        # The minifier names the promise's reject function differently in the two copies of the bundle.
+        variants = [(old.format(reject=r), new.format(reject=r)) for r in "nrs"] if "{reject}" in old \
+            else [(old.format(), new.format())]
+        found = sum(text.count(o) for o, _ in variants)
+        if found != 2:
+            raise SetupError(f"the IndexedDB patch in serve.py matched {found} times instead of 2 in {bundles[0].name}; "
+                             f"it was written for @pyscript/core 0.6.66 and must be redone for another version")
+        for o, n in variants:
+            text = text.replace(o, n)
+    bundles[0].write_text(text, encoding="utf-8")
+
+
 def assemble(force=False):
     """Make www/vendor/ hold the pinned runtime. Fast (a stamp check) when it is already complete."""
     stamp_file = VENDOR / ".stamp"
@@ -147,6 +182,7 @@ def assemble(force=False):
         shutil.copy2(modules / "pyodide" / name, staging / "pyodide" / name)
     shutil.copytree(modules / "@pyscript" / "core" / "dist", staging / "pyscript",
                     ignore=shutil.ignore_patterns("*.map"))
+    patch_pyscript(staging / "pyscript")
     (staging / "micropython").mkdir()
     for name in MICROPYTHON_FILES:
         shutil.copy2(modules / "@micropython" / "micropython-webassembly-pyscript" / name, staging / "micropython" / name)
