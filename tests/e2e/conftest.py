@@ -54,7 +54,7 @@ def start_server(*extra):
     if "http://" not in line:
         proc.kill()
         pytest.fail(f"serve.py did not start: {line!r}", pytrace=False)
-    url = line.split("http://", 1)[1].split()[0]
+    url = line.split("http://", 1)[1].split()[0].rstrip("/")
     return proc, "http://" + url
 
 

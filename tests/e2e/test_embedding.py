@@ -27,7 +27,7 @@ def parent_origin(tmp_path_factory, server_url):
 
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://localhost:{httpd.server_address[1]}"  # "localhost" vs the lesson's 127.0.0.1: another origin
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"  # another host name and port than the lesson's: another origin
     httpd.shutdown()
     httpd.server_close()
 
@@ -78,11 +78,15 @@ def test_keyboard_alone_can_train_and_pause(lesson):
 
 
 def test_plot_has_a_text_alternative(lesson):
+    for _ in range(3):
+        start = int(lesson.get_attribute("#loss-plot", "data-step"))
+        lesson.click("#step")
+        wait_until(lambda: int(lesson.get_attribute("#loss-plot", "data-step")) == start + 1, 30, message="a step")
     label = lesson.get_attribute("#loss-plot", "aria-label")
     assert label.startswith("Loss plot. After ")
     rows = lesson.locator("#loss-table-body tr")
     assert rows.count() >= 2
-    assert rows.nth(0).locator("td").nth(0).inner_text() == "0"
+    assert rows.nth(0).locator("td").nth(0).text_content() == "0"  # in a closed <details>: present, not shown
 
 
 def test_units_switch_between_nats_bits_and_perplexity(lesson):
