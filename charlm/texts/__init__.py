@@ -1,7 +1,10 @@
 """charlm's built-in training texts: original English prose written for this course, one .txt file each.
 
+CORPORA is in display order; the first is the page's default, so it is the text on which the default model's
+samples turn readable soonest (the lesson is last: it is the shortest, and its held-out end is a quiz intro).
+
     import charlm.texts
-    charlm.texts.names()            # ['lesson', 'fables', ...]
+    charlm.texts.names()            # ['letters', 'downhill', ..., 'lesson']
     text = charlm.texts.load("fables")
 
 Every text keeps to a small alphabet (letters, digits, space, newline and . , ; : ! ? ' " - ( ), plus _ in the lesson
@@ -12,21 +15,6 @@ browser worker unpacks onto its file system.
 from pathlib import Path
 
 CORPORA = {
-    "lesson": {
-        "title": "This lesson",
-        "file": "lesson.txt",
-        "description": "The lesson on this page: predicting the next character, surprise as loss, and the training loop.",
-    },
-    "fables": {
-        "title": "Small fables",
-        "file": "fables.txt",
-        "description": "Ten short stories about a fox, a river, a crow and others who learn by trying and being wrong.",
-    },
-    "essay": {
-        "title": "How machines learn to write",
-        "file": "essay.txt",
-        "description": "An essay on how counting letters grew into models that learn to guess the next one.",
-    },
     "letters": {
         "title": "Letters to a young programmer",
         "file": "letters.txt",
@@ -37,10 +25,25 @@ CORPORA = {
         "file": "downhill.txt",
         "description": "A walker finds her way down a mountain by feel alone: gradient descent told as a story.",
     },
+    "fables": {
+        "title": "Small fables",
+        "file": "fables.txt",
+        "description": "Short stories about a fox, a river, a crow and others who learn by trying and being wrong.",
+    },
     "dialogue": {
         "title": "Probability and surprise",
         "file": "dialogue.txt",
         "description": "A teacher and a student talk through surprise, loss, entropy, perplexity and temperature.",
+    },
+    "essay": {
+        "title": "How machines learn to write",
+        "file": "essay.txt",
+        "description": "An essay on how counting letters grew into models that learn to guess the next one.",
+    },
+    "lesson": {
+        "title": "This lesson",
+        "file": "lesson.txt",
+        "description": "The lesson on this page: predicting the next character, surprise as loss, and the training loop.",
     },
 }
 
