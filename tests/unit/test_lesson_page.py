@@ -1,0 +1,54 @@
+"""The page's lesson is charlm's "lesson" text: every paragraph of one appears, word for word, in the other."""
+
+import html.parser
+from pathlib import Path
+
+import charlm.texts
+
+INDEX = Path(__file__).resolve().parents[2] / "www" / "index.html"
+
+
+class Paragraphs(html.parser.HTMLParser):
+    """The text of every <p> and <h2> in a page (inline markup flattened)."""
+
+    def __init__(self):
+        super().__init__()
+        self.blocks, self.current = [], None
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("p", "h2"):
+            self.current = []
+
+    def handle_endtag(self, tag):
+        if tag in ("p", "h2") and self.current is not None:
+            self.blocks.append(" ".join("".join(self.current).split()))
+            self.current = None
+
+    def handle_data(self, data):
+        if self.current is not None:
+            self.current.append(data)
+
+
+def page_blocks():
+    parser = Paragraphs()
+    parser.feed(INDEX.read_text(encoding="utf-8"))
+    return parser.blocks
+
+
+def test_every_lesson_paragraph_and_heading_is_on_the_page_in_order():
+    blocks = page_blocks()
+    position = -1
+    for section in charlm.texts.lesson_sections():
+        for text in [section["heading"]] + section["paragraphs"]:
+            text = " ".join(text.split())
+            assert text in blocks, f"not on the page: {text[:70]!r}"
+            assert blocks.index(text) > position, f"out of order on the page: {text[:70]!r}"
+            position = blocks.index(text)
+
+
+def test_the_page_has_no_lesson_prose_missing_from_the_text():
+    lesson = " ".join(charlm.texts.load("lesson").split())
+    prose = [b for b in page_blocks() if len(b) > 200]  # long paragraphs are lesson prose; short ones are UI hints
+    assert prose, "the page has no lesson paragraphs"
+    for block in prose:
+        assert block in lesson, f"on the page but not in lesson.txt: {block[:70]!r}"
