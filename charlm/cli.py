@@ -41,7 +41,7 @@ def build_parser():
     source = train.add_mutually_exclusive_group()
     source.add_argument("--text", metavar="FILE", help="a UTF-8 text file to learn from")
     source.add_argument("--corpus", metavar="ID", help="a built-in text (see: python -m charlm corpora); "
-                                                       "default: lesson")
+                                                       "default: the first one listed")
     train.add_argument("--model", default="transformer", help=f"one of {', '.join(MODELS)} (default: transformer)")
     train.add_argument("--preset", help="a size preset: small, medium or large (default: the model's default)")
     train.add_argument("--steps", type=int, default=500, help="training steps (default: 500)")
@@ -82,10 +82,10 @@ def main(argv=None):
 
 
 def read_text(args):
-    """The training text named by --text or --corpus (default: the lesson)."""
+    """The training text named by --text or --corpus (default: the first built-in text)."""
     if args.text is None:
         from . import texts  # imported lazily: only this command needs the built-in texts
-        return texts.load(args.corpus or "lesson")
+        return texts.load(args.corpus or texts.names()[0])
     try:
         with open(args.text, "rb") as f:
             raw = f.read()
