@@ -230,6 +230,8 @@ class Lesson:
             return False
         self.losses.extend(res["losses"])
         self.val_losses.extend(tuple(v) for v in res["val_losses"])
+        if res.get("memory"):
+            document.body.dataset.workerMemory = str(res["memory"])  # read by bench/browser.py
         self.step, self.epoch = res["step"], res["epoch"]
         if res["losses"]:
             self.train_seconds += res["seconds"]

@@ -131,8 +131,18 @@ def train(args):
         "losses": [float(x) for x in new],
         "val_losses": [[int(s), float(v)] for s, v in t.val_losses[before_val:]],
         "seconds": time.perf_counter() - start,
+        "memory": wasm_memory(),
         **progress(),
     }
+
+
+def wasm_memory():
+    """Bytes of WebAssembly memory the worker's Python holds (it only grows), for the page and the benchmark."""
+    try:
+        import pyodide_js
+        return int(pyodide_js._module.HEAP8.length)
+    except Exception:  # not in Pyodide (a CPython test): nothing to report
+        return None
 
 
 @answer
@@ -182,12 +192,13 @@ def save(_):
 def load(args):
     """Restore a trainer saved with save(); a file that is not one leaves the current trainer in place."""
     raw = base64.b64decode(args["data"])
+    name = args.get("filename") or "that file"
     try:
         trainer = charlm.Trainer.from_bytes(raw)
-    except ValueError:
-        raise
-    except Exception as e:  # not an npz at all (a zip error, a truncated file): name the file, not the library
-        raise ValueError(f"\"{args.get('filename', 'that file')}\" is not a model saved from this page ({e}).") from None
+    except ValueError as e:
+        raise ValueError(f"Could not load \"{name}\": {sentence(str(e))}") from None
+    except Exception as e:  # a damaged file can fail anywhere in numpy's reader: name the file, not the library
+        raise ValueError(f"Could not load \"{name}\": it is not a model saved from this page ({e}).") from None
     cfg = trainer.config
     # A saved run on a built-in text is shown (and scripted) as that text rather than as a pasted copy of it.
     corpus = next((c for c in charlm.texts.names() if charlm.texts.load(c) == trainer.data.text), None)

@@ -52,3 +52,14 @@ def test_the_page_has_no_lesson_prose_missing_from_the_text():
     assert prose, "the page has no lesson paragraphs"
     for block in prose:
         assert block in lesson, f"on the page but not in lesson.txt: {block[:70]!r}"
+
+
+def test_the_forms_first_values_are_the_transformers_defaults():
+    """Before the worker is ready the form shows the defaults charlm will use, so nothing jumps when it loads."""
+    page = INDEX.read_text(encoding="utf-8")
+    defaults = charlm.DEFAULTS["transformer"]
+    for field, key in (("lr", "lr"), ("batch", "batch_size"), ("context", "context")):
+        marker = f'id="{field}" '
+        value = page.split(marker, 1)[1].split('value="', 1)[1].split('"', 1)[0]
+        assert float(value) == defaults[key], field
+    assert '<option value="transformer" selected>' in page

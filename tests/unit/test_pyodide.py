@@ -1,0 +1,114 @@
+"""charlm and the worker in the browser's own Python: Pyodide 0.27.7 with numpy 2.0.2 (32-bit wasm), run under node.
+
+The browser tests show the page works; these show, quickly and precisely, that the worker's functions behave in
+Pyodide as they do in CPython (same losses, float rounding aside), and catch wasm32 surprises (intp is int32 there).
+"""
+
+import io
+import json
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+
+import charlm
+import charlm.texts
+
+ROOT = Path(__file__).resolve().parents[2]
+PYODIDE = ROOT / "www" / "vendor" / "pyodide"
+
+# A tiny harness: load Pyodide and numpy from the vendored runtime, unpack charlm and the worker, run the code.
+HARNESS = """
+const [indexURL, zipPath, codePath] = process.argv.slice(1);
+const fs = await import("fs");
+const { loadPyodide } = await import(indexURL + "/pyodide.mjs");
+const py = await loadPyodide({ indexURL: indexURL + "/", stdout: () => {}, stderr: () => {} });
+await py.loadPackage("numpy", { messageCallback: () => {} });
+py.unpackArchive(new Uint8Array(fs.readFileSync(zipPath)), "zip", { extractDir: "/home/pyodide" });
+try {
+  process.stdout.write(String(py.runPython(fs.readFileSync(codePath, "utf8"))));
+} catch (e) {
+  process.stderr.write(String(e));
+  process.exit(1);
+}
+"""
+
+
+def run_in_pyodide(tmp_path, code):
+    if not shutil.which("node") or not (PYODIDE / "pyodide.mjs").exists():
+        pytest.skip("needs node and the assembled runtime (python3 serve.py --setup)")
+    bundle = tmp_path / "bundle.zip"
+    with zipfile.ZipFile(bundle, "w") as z:
+        for p in (ROOT / "charlm").rglob("*"):
+            if p.suffix in (".py", ".txt") and "__pycache__" not in p.parts:
+                z.write(p, p.relative_to(ROOT).as_posix())
+        z.write(ROOT / "www" / "worker.py", "worker.py")
+    script = tmp_path / "code.py"
+    script.write_text("import sys\nsys.path.insert(0, '/home/pyodide')\n" + code, encoding="utf-8")
+    out = subprocess.run(["node", "--input-type=module", "-e", HARNESS, str(PYODIDE), str(bundle), str(script)],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    return json.loads(out.stdout)
+
+
+def test_trainer_losses_in_pyodide_match_cpython(tmp_path):
+    code = """
+import json, numpy as np, charlm, charlm.texts
+text = charlm.texts.load("fables")
+out = {"numpy": np.__version__, "intp": np.dtype(np.intp).itemsize}
+for model in ("bigram", "mlp", "transformer"):
+    t = charlm.Trainer(text, model=model, seed=1)
+    out[model] = t.run(4)
+out["refs"] = charlm.reference_losses(text)
+json.dumps(out)
+"""
+    got = run_in_pyodide(tmp_path, code)
+    assert got["numpy"] == "2.0.2" and got["intp"] == 4  # really the browser's numpy, really 32-bit
+    text = charlm.texts.load("fables")
+    for model in ("bigram", "mlp", "transformer"):
+        expected = charlm.Trainer(text, model=model, seed=1).run(4)
+        assert got[model] == pytest.approx(expected, rel=1e-4), model
+    assert got["refs"] == pytest.approx(charlm.reference_losses(text))
+
+
+def test_worker_functions_in_pyodide(tmp_path):
+    code = """
+import base64, json, worker
+def call(fn, **args):
+    return json.loads(fn(json.dumps(args)))
+out = {}
+out["setup"] = call(worker.setup, model="mlp", preset="small", context=16, lr=0.01, batch_size=8, seed=0,
+                    corpus="lesson", grad_clip=1.0)
+out["train"] = call(worker.train, max_steps=3)
+out["sample"] = call(worker.sample, length=30, temperature=0.8)
+out["next"] = call(worker.next_char, prompt="The ", top=5)
+saved = call(worker.save)
+out["bad_text"] = call(worker.setup, model="mlp", preset="small", context=16, lr=0.01, batch_size=8, seed=0,
+                       text="aaaa", grad_clip=1.0)
+out["after_bad"] = call(worker.train, max_steps=1)
+out["load"] = call(worker.load, data=saved["data"], filename=saved["filename"])
+out["load_junk"] = call(worker.load, data=base64.b64encode(b"not a model").decode(), filename="junk.npz")
+png = base64.b64encode(b"\\x89PNG\\r\\n\\x1a\\n\\x00\\x00\\x00" + bytes(range(40))).decode()
+out["upload_binary"] = call(worker.read_upload, data=png, filename="cat.png")
+out["upload_text"] = call(worker.read_upload, data=base64.b64encode("caf\\u00e9\\r\\nau lait".encode()).decode(),
+                          filename="notes.txt")
+out["unknown_char"] = call(worker.next_char, prompt="\\u2603")
+json.dumps(out)
+"""
+    got = run_in_pyodide(tmp_path, code)
+    assert got["setup"]["step"] == 0 and got["setup"]["vocab_size"] > 20
+    assert got["setup"]["refs"]["uniform"] > got["setup"]["refs"]["unigram"] > got["setup"]["refs"]["bigram"]
+    assert len(got["train"]["losses"]) == 3 and got["train"]["step"] == 3
+    assert len(got["sample"]["text"]) == 30
+    probs = [p for _, p in got["next"]["probs"]]
+    assert len(probs) == 5 and probs == sorted(probs, reverse=True) and sum(probs) <= 1 + 1e-9
+    # Bad input: a message, and the trained model is still there and trainable.
+    assert "one distinct character" in got["bad_text"]["error"]
+    assert got["after_bad"]["step"] == 4
+    assert got["load"]["step"] == 3 and got["load"]["losses"] == got["train"]["losses"]
+    assert "junk.npz" in got["load_junk"]["error"]
+    assert "not a text file" in got["upload_binary"]["error"]
+    assert got["upload_text"]["text"] == "caf\u00e9\nau lait"
+    assert "error" in got["unknown_char"] and "\u2603" in got["unknown_char"]["error"]
