@@ -22,6 +22,10 @@ from app import lms as lms_mod
 from app import quiz as quiz_mod
 
 QUIZ_URL = "quiz.json"  # relative to the page, so the static build and the SCORM package find it too
+# The browser's window object itself. pyscript.window is MicroPython's `js` module, which JavaScript receives as a
+# Python object: Reflect.has on it reads the property (a throwing localStorage getter included) and Object.is never
+# finds it equal to window.parent. lms.py and the storage check need the real object.
+JS_WINDOW = window.globalThis
 
 
 def el(id_):
@@ -82,7 +86,7 @@ class QuizView:
         self.attempt = 1           # seeds the choice order when a question shuffles
         self.result = None         # quiz.score(...) of the last check, None while answering
         self.solutions = False
-        self.storage = window.Reflect.has(window, "localStorage")
+        self.storage = window.Reflect.has(JS_WINDOW, "localStorage")  # never runs the getter, which may throw
         self.lms = None
         self.questions = {}        # question id -> {"fieldset", "inputs": [(choice id, input, feedback)], ...}
 
@@ -469,14 +473,14 @@ class QuizView:
             note.hidden = False
 
     def start_lms(self):
-        self.lms = lms_mod.LMS(window)
+        self.lms = lms_mod.LMS(JS_WINDOW)
         self.lms.start()
 
     def report(self, result):
         score, top, passed = result["score"], result["max"], result["passed"]
         if self.lms is not None and self.lms.found:
             guarded(lambda: self.lms.report(score, top, passed))
-        guarded(lambda: lms_mod.post_result(window, score, top, passed, to_js))
+        guarded(lambda: lms_mod.post_result(JS_WINDOW, score, top, passed, to_js))
 
     def page_hidden(self, event):
         if self.lms is not None and self.lms.found:
