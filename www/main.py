@@ -54,7 +54,6 @@ class Lesson:
         self.chars_per_second = 0.0
         self.state = "loading"
         self.pause_requested = False
-        self.stale = False        # settings changed since the model was built
         self.milestones_done = set()
         self.last_sample = -1e9
         self.last_next = -1e9
@@ -146,12 +145,11 @@ class Lesson:
         self.run = res["run"]
         self.run_text = args.get("text", "")
         self.adopt(res)
-        self.stale = False
         el("reset").classList.remove("attention")
         self.milestones_done = set()
         el("sample-history").innerHTML = ""
-        await self.refresh_sample(force=True)
-        await self.refresh_next(force=True)
+        await self.refresh_sample()
+        await self.refresh_next()
         if announce:
             self.status(f"Ready: a {self.run['model']} model with {res['params']:,} weights, on a text of "
                         f"{res['train_chars'] + res['val_chars']:,} characters ({res['vocab_size']} different ones). "
@@ -248,7 +246,7 @@ class Lesson:
             self.set_state("paused")
             self.status(f"One step done: step {self.step}, training loss {self.losses[-1]:.3f} nats per character.")
             await self.refresh_sample()
-            await self.refresh_next(force=True)
+            await self.refresh_next()
 
     async def stop_training(self):
         """Pause and wait until the chunk in flight has come back."""
@@ -274,7 +272,7 @@ class Lesson:
             self.status(str(e), "error")
             return None
 
-    async def refresh_sample(self, force=False):
+    async def refresh_sample(self):
         temp = self.temperature()
         if temp is None:
             return
@@ -299,7 +297,7 @@ class Lesson:
             item.append(head, body)
             el("sample-history").append(item)
 
-    async def refresh_next(self, force=False):
+    async def refresh_next(self):
         if self.next_busy or self.run is None:
             return
         self.next_busy = True
@@ -422,10 +420,9 @@ class Lesson:
         if not self.run.get("corpus"):
             el("custom-text").value = self.run_text
         self.adopt(res)
-        self.stale = False
         self.set_state("paused" if self.step else "ready")
-        await self.refresh_sample(force=True)
-        await self.refresh_next(force=True)
+        await self.refresh_sample()
+        await self.refresh_next()
         self.status(f"Loaded {file.name}: a {self.run['model']} model at step {self.step}. Press Train to continue.")
 
     def fill_form(self, run):
@@ -465,7 +462,6 @@ class Lesson:
         if self.step == 0 and self.state != "training":
             await self.setup()
         else:
-            self.stale = True
             el("reset").classList.add("attention")
             self.status(f"New settings take effect when you press Reset (the current model keeps its {self.step} steps).")
 
@@ -518,6 +514,9 @@ async def boot():
     model = query.get("model", el("model").value)
     el("model").value = model
     lesson.apply_defaults(model)
+    if query.get("preset") and query["preset"] not in info["presets"][model]:
+        problems.append(f"preset: the {model} model comes in {', '.join(info['presets'][model])} only")
+        del query["preset"]
     for key, id_ in (("preset", "preset"), ("corpus", "corpus"), ("lr", "lr"), ("batch", "batch"),
                      ("context", "context"), ("seed", "seed"), ("temperature", "temperature")):
         if key in query:
@@ -554,7 +553,7 @@ async def boot():
 
     def prompt_typed(e):
         if lesson.state != "training":
-            return lesson.refresh_next(force=True)
+            return lesson.refresh_next()
     on("prompt", "input", prompt_typed)
     on("unit-nats", "change", lambda e: set_unit(lesson, "nats"))
     on("unit-bits", "change", lambda e: set_unit(lesson, "bits"))

@@ -98,18 +98,22 @@ class LossPlot:
             ctx.fillText(plot.format_tick(v), x, scale.top + scale.height + 5)
 
     def epochs(self, ctx, scale, last):
+        """A dotted line where each pass over the training text ends, labelled near the x axis where there is room."""
         ctx.strokeStyle = COLORS["epoch"]
         ctx.fillStyle = COLORS["epoch"]
         ctx.setLineDash([2, 3])
         ctx.textAlign = "left"
-        ctx.textBaseline = "top"
+        ctx.textBaseline = "bottom"
+        labelled = -1e9
         for k, step in plot.epoch_marks(self.tokens_per_step, self.train_chars, last):
             x = round(scale.x(step)) + 0.5
             ctx.beginPath()
             ctx.moveTo(x, scale.top)
             ctx.lineTo(x, scale.top + scale.height)
             ctx.stroke()
-            ctx.fillText(f"epoch {k}", x + 3, scale.top + 2)
+            if x - labelled > 64:  # crowded marks keep their lines but not every label
+                ctx.fillText(f"epoch {k}", x + 3, scale.top + scale.height - 3)
+                labelled = x
         ctx.setLineDash([])
 
     def reference(self, ctx, scale, key, value, narrow):
