@@ -54,6 +54,7 @@ class Lesson:
         self.chars_per_second = 0.0
         self.state = "loading"
         self.pause_requested = False
+        self.building = False
         self.milestones_done = set()
         self.last_sample = -1e9
         self.last_next = -1e9
@@ -129,6 +130,15 @@ class Lesson:
 
     async def setup(self, announce=True):
         """(Re)build the model from the form. Bad settings leave the current model and its progress untouched."""
+        while self.building:  # one rebuild at a time: the last request must also be the last to land
+            await asyncio.sleep(0.05)
+        self.building = True
+        try:
+            return await self.build(announce)
+        finally:
+            self.building = False
+
+    async def build(self, announce):
         try:
             args = self.read_settings()
         except ValueError as e:
@@ -256,6 +266,9 @@ class Lesson:
                 await asyncio.sleep(0.05)
 
     async def reset(self):
+        if self.setup_timer is not None:  # Reset supersedes a rebuild still waiting for typing to pause
+            window.clearTimeout(self.setup_timer)
+            self.setup_timer = None
         await self.stop_training()
         if await self.setup(announce=False):
             self.status("Started over: fresh random weights. Press Train.")
@@ -542,7 +555,10 @@ async def boot():
     def text_typed(e):
         if lesson.setup_timer is not None:
             window.clearTimeout(lesson.setup_timer)
-        lesson.setup_timer = window.setTimeout(create_proxy(lambda: asyncio.create_task(lesson.settings_changed())), 600)
+        def typed_pause():
+            lesson.setup_timer = None
+            asyncio.create_task(lesson.settings_changed())
+        lesson.setup_timer = window.setTimeout(create_proxy(typed_pause), 600)
     on("custom-text", "input", text_typed)
 
     def temperature_moved(e):

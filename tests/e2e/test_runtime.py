@@ -23,3 +23,19 @@ def test_no_request_leaves_the_local_server(browser, server_url):
         assert page.requests.foreign(server_url) == []
     finally:
         page.context.close()
+
+
+def test_without_javascript_the_lesson_still_reads(browser, server_url):
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(server_url + "/")
+        assert page.locator("noscript p.note").count() == 1 or "need JavaScript" in page.content()
+        assert page.locator("h1").inner_text() == "Training a Tiny Language Model"
+        headings = page.locator("main h2").all_inner_texts()
+        assert "What does it mean to train a language model?" in headings
+        assert "Reading the loss curve" in headings and "The training loop in four lines" in headings
+        assert not page.locator(".trainer").is_visible()  # controls that cannot work are not shown
+        assert page.locator("#lesson p").count() >= 5
+    finally:
+        context.close()

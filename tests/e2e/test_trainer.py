@@ -32,8 +32,10 @@ def status(page):
 
 
 def wait_status(page, fragment, timeout=60):
-    return wait_until(lambda: fragment in status(page), timeout, message=f"status containing {fragment!r} "
-                      f"(it says {status(page)!r})")
+    try:
+        return wait_until(lambda: fragment in status(page), timeout, message=f"status containing {fragment!r}")
+    except AssertionError as e:
+        raise AssertionError(f"{e}; the status line says {status(page)!r}") from None
 
 
 def choose(page, selector, value):
@@ -55,7 +57,7 @@ def train_for(page, steps, timeout=120):
 
 
 def pause(page):
-    wait_until(lambda: state(page) == "training", 10, message=f"training state (status: {status(page)!r})")
+    wait_until(lambda: state(page) == "training", 10, message="training state")
     page.click("#train")
     wait_until(lambda: state(page) == "paused", 30, message="pause")
 
@@ -223,6 +225,27 @@ def test_bad_texts_are_explained_and_the_current_model_is_kept(page, text, messa
     assert step_of(page) == before  # the model already trained is still there
     page.click("#step")
     wait_until(lambda: step_of(page) == before + 1, 30, message="still trainable")
+
+
+def test_a_pasted_text_trains_and_its_script_embeds_it(page):
+    text = "A small text of my own, pasted into the box. " * 80
+    page.select_option("#corpus", "custom")
+    page.fill("#custom-text", text)
+    page.click("#reset")
+    wait_status(page, "Started over")
+    start = step_of(page)
+    page.click("#step")
+    wait_until(lambda: step_of(page) == start + 1, 30, message="a step on the pasted text")
+    code = page.text_content("#python-code")
+    assert "charlm.texts.load" not in code and "'A small text of my own, pasted into the box. " in code
+
+
+def test_an_uploaded_text_file_fills_the_box(page):
+    page.set_input_files("#upload", files=[{"name": "notes.txt", "mimeType": "text/plain",
+                                            "buffer": ("Caf\u00e9 notes, line one.\r\n" * 200).encode("utf-8")}])
+    wait_until(lambda: "Ready:" in status(page) or "New settings" in status(page), 60, message="the text taken")
+    assert page.input_value("#corpus") == "custom"
+    assert page.input_value("#custom-text").startswith("Caf\u00e9 notes, line one.\nCaf\u00e9")
 
 
 def test_an_uploaded_binary_file_is_refused(page):
