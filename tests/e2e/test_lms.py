@@ -116,6 +116,10 @@ def test_scorm_12_start_report_commit_and_finish_in_order(browser, server_url):
         message = {"type": "charlm:quiz", "score": expected["score"], "max": expected["max"],
                    "passed": expected["passed"]}
         wait_until(lambda: message in page.evaluate("window.messages"), 10, message="the postMessage to the parent")
+        commits = calls(page).count(("LMSCommit", ""))
+        page.frames[1].evaluate("Object.defineProperty(document, 'visibilityState', {value: 'hidden'});"
+                                "document.dispatchEvent(new Event('visibilitychange'))")  # the learner switches tab
+        wait_until(lambda: calls(page).count(("LMSCommit", "")) == commits + 1, 10, message="a commit when hidden")
         leave(page)
         wait_until(lambda: ("LMSFinish", "") in calls(page), 10, message="LMSFinish on leaving")
         seen = calls(page)

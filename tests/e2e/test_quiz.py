@@ -249,6 +249,38 @@ def test_a_broken_quiz_shows_its_problems_while_the_trainer_still_trains(browser
         page.context.close()
 
 
+def test_a_broken_trainer_script_leaves_the_quiz_working(browser, server_url):
+    """main.py and quiz_main.py share one MicroPython: an exception in one must not stop the other."""
+    context = browser.new_context()
+    context.route("**/main.py", lambda route: route.fulfill(status=200, content_type="text/plain",
+                                                            body="raise RuntimeError('the trainer is broken')\n"))
+    try:
+        page = open_quiz(browser, server_url + "/", context=context)
+        assert page.get_attribute("#quiz", "data-state") == "ready"
+        answers = {q["id"]: correct_answer(q) for q in QUIZ["questions"]}
+        fill(page, QUIZ, answers)
+        page.click("#quiz-check")
+        assert shown_score(page)[2] is True
+        assert page.get_attribute("body", "data-trainer") != "ready"
+    finally:
+        context.close()
+
+
+def test_a_broken_quiz_module_says_so_and_the_trainer_still_trains(browser, server_url):
+    context = browser.new_context()
+    context.route("**/app/quiz_view.py", lambda route: route.fulfill(
+        status=200, content_type="text/plain", body="raise RuntimeError('the quiz module is broken')\n"))
+    try:
+        page = open_quiz(browser, server_url + "/", context=context)
+        assert page.get_attribute("#quiz", "data-state") == "error"
+        assert "the quiz module is broken" in page.inner_text("#quiz-error")
+        page.wait_for_selector("body[data-trainer=ready]", timeout=BOOT_TIMEOUT_MS)
+        page.click("#step")
+        page.wait_for_selector("#loss-plot[data-step='1']", timeout=60_000)
+    finally:
+        context.close()
+
+
 def test_blocked_storage_costs_only_the_saving(browser, server_url):
     """Browsers that block storage for a page (a third-party frame, strict privacy settings) throw on any use of
     localStorage. The quiz must still score, say that answers will not be kept, and leave the trainer alone."""
