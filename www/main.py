@@ -204,9 +204,8 @@ class Lesson:
             self.status(str(e), "error")
             el("lr").focus()
             return False
-        res = await call(self.worker.set_lr, lr=lr)
-        if "error" in res:
-            self.status(res["error"], "error")
+        res = await self.ask(self.worker.set_lr, lr=lr)
+        if res is None:
             return False
         self.lr_changes = res["lr_changes"]
         if self.step == 0:
@@ -290,9 +289,8 @@ class Lesson:
         if temp is None:
             return
         self.last_sample = now()
-        res = await call(self.worker.sample, prompt="", length=SAMPLE_LENGTH, temperature=temp)
-        if "error" in res:
-            self.status(res["error"], "error")
+        res = await self.ask(self.worker.sample, prompt="", length=SAMPLE_LENGTH, temperature=temp)
+        if res is None:
             return
         el("sample").textContent = res["text"]
         el("sample").dataset.step = str(res["step"])
@@ -408,24 +406,27 @@ class Lesson:
         self.status(f"Downloaded the losses of {len(self.losses)} steps as CSV.")
 
     async def save_model(self):
-        res = await call(self.worker.save)
-        if "error" in res:
-            self.status(res["error"], "error")
+        res = await self.ask(self.worker.save)
+        if res is None:
             return
         self.download(res["filename"], "data:application/octet-stream;base64," + res["data"])
         self.status(f"Saved the model at step {self.step} as {res['filename']}.")
 
-    async def load_model(self, event):
-        files = event.target.files
-        if not files.length:
-            return
-        file = files.item(0)
-        event.target.value = ""
-        await self.stop_training()
-        data = await read_base64(file)
-        res = await call(self.worker.load, data=data, filename=file.name)
+    async def ask(self, fn, **args):
+        """Call the worker; on an error show its message and return None."""
+        res = await call(fn, **args)
         if "error" in res:
             self.status(res["error"], "error")
+            return None
+        return res
+
+    async def load_model(self, event):
+        file, data = await chosen_file(event)
+        if file is None:
+            return
+        await self.stop_training()
+        res = await self.ask(self.worker.load, data=data, filename=file.name)
+        if res is None:
             return
         self.run = res["run"]
         self.run_text = res.get("text") or ""
@@ -451,15 +452,11 @@ class Lesson:
         self.show_custom()
 
     async def upload_text(self, event):
-        files = event.target.files
-        if not files.length:
+        file, data = await chosen_file(event)
+        if file is None:
             return
-        file = files.item(0)
-        event.target.value = ""
-        data = await read_base64(file)
-        res = await call(self.worker.read_upload, data=data, filename=file.name)
-        if "error" in res:
-            self.status(res["error"], "error")
+        res = await self.ask(self.worker.read_upload, data=data, filename=file.name)
+        if res is None:
             return
         el("corpus").value = "custom"
         el("custom-text").value = res["text"]
@@ -482,6 +479,17 @@ class Lesson:
 def format_seconds(s):
     s = int(s)
     return f"{s // 60}:{s % 60:02d}"
+
+
+async def chosen_file(event):
+    """The file picked in an <input type=file> and its bytes as base64, or (None, None). The input is cleared so
+    that picking the same file again still counts as a change."""
+    files = event.target.files
+    if not files.length:
+        return None, None
+    file = files.item(0)
+    event.target.value = ""
+    return file, await read_base64(file)
 
 
 def read_base64(file):
