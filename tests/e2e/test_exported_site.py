@@ -14,7 +14,7 @@ import pytest
 import serve
 from app import quiz as quiz_mod
 from conftest import open_page, wait_until
-from test_lms import RECORDER, answer_and_check, calls
+from test_lms_reporting import RECORDER, answer_and_check, calls
 
 ROOT = Path(__file__).resolve().parents[2]
 QUIZ = quiz_mod.parse((ROOT / "quiz.json").read_text(encoding="utf-8"))
