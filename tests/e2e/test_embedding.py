@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from conftest import BOOT_TIMEOUT_MS, open_page, wait_until
+from harness import BOOT_TIMEOUT_MS, open_page, wait_until
 
 
 @pytest.fixture(scope="module")

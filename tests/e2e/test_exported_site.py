@@ -13,7 +13,7 @@ import pytest
 
 import serve
 from app import quiz as quiz_mod
-from conftest import open_page, wait_until
+from harness import open_page, wait_until
 from test_lms_reporting import RECORDER, answer_and_check, calls
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -12,7 +12,7 @@ import pytest
 
 from app import lms as lms_mod
 from app import quiz as quiz_mod
-from conftest import BOOT_TIMEOUT_MS, wait_until
+from harness import BOOT_TIMEOUT_MS, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 QUIZ = quiz_mod.parse((ROOT / "quiz.json").read_text(encoding="utf-8"))

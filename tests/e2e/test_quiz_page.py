@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from app import quiz as quiz_mod
-from conftest import BOOT_TIMEOUT_MS, wait_until
+from harness import BOOT_TIMEOUT_MS, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 QUIZ_TEXT = (ROOT / "quiz.json").read_text(encoding="utf-8")

@@ -2,7 +2,7 @@
 
 import re
 
-from conftest import open_page
+from harness import open_page
 
 
 def test_worker_reports_python_numpy_and_charlm_versions(lesson):

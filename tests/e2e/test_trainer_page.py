@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ARTIFACTS, ROOT, open_page, wait_until
+from harness import ARTIFACTS, ROOT, open_page, wait_until
 
 
 def state(page):

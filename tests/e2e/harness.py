@@ -1,0 +1,86 @@
+"""Helpers for the end-to-end tests: find Chromium, start serve.py, open recorded pages, wait for conditions.
+
+Fixtures live in conftest.py; tests import these plain functions from here (a module name of its own, so it can
+never be confused with another conftest).
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+BOOT_TIMEOUT_MS = 90_000  # worker start: Pyodide + numpy + charlm; ~4 s here, slack for slow CI
+
+
+def find_chromium():
+    """The path of a Chromium/Chrome binary, or None."""
+    named = os.environ.get("CHARLM_CHROMIUM")
+    if named:
+        return named if Path(named).exists() else None
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def start_server(*extra):
+    """Start `serve.py` on a free port; return (process, base URL)."""
+    proc = subprocess.Popen([sys.executable, str(ROOT / "serve.py"), "--port", "0", "--quiet", *extra],
+                            cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    line = proc.stdout.readline()
+    if "http://" not in line:
+        proc.kill()
+        pytest.fail(f"serve.py did not start: {line!r}", pytrace=False)
+    url = line.split("http://", 1)[1].split()[0].rstrip("/")
+    return proc, "http://" + url
+
+
+def stop_server(proc):
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+class Requests(list):
+    """URLs a browser context asked for (pages and their workers)."""
+
+    def foreign(self, base_url):
+        """Requests to any origin other than `base_url`'s (blob: and data: URLs never leave the browser)."""
+        host = urlparse(base_url).netloc
+        return [u for u in self if urlparse(u).scheme in ("http", "https", "ws", "wss") and urlparse(u).netloc != host]
+
+
+def open_page(browser, url, *, wait_ready=True, viewport=None, **context_args):
+    """A new context + page at `url`, recording requests and page errors; waits for the trainer to be ready."""
+    context = browser.new_context(viewport=viewport or {"width": 1280, "height": 900}, accept_downloads=True,
+                                  **context_args)
+    page = context.new_page()
+    page.requests = Requests()
+    page.errors = []
+    context.on("request", lambda r: page.requests.append(r.url))
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.goto(url)
+    if wait_ready:
+        page.wait_for_selector("body[data-trainer=ready]", timeout=BOOT_TIMEOUT_MS)
+    return page
+
+
+def wait_until(predicate, timeout=30.0, interval=0.1, message="condition"):
+    """Poll a Python predicate (for checks that need more than one selector)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {message}")
