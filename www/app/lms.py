@@ -3,7 +3,9 @@
 The page runs inside the LMS's frames; the LMS leaves a SCORM API object in one of the windows
 above (or in the window that opened a pop-up). We find it the way the SCORM run-time spec's
 findAPI does, then call it. Everything takes the browser `window` as an argument, so the tests
-drive it with fake frames in CPython and the page passes `pyscript.window` in MicroPython.
+drive it with fake frames in CPython. In MicroPython the page passes `pyscript.window.globalThis`, the real
+window object: `pyscript.window` itself is the `js` module, which JavaScript's Reflect and Object.is do not
+recognise as the window.
 
     lms = LMS(window)          # lms.found is False outside an LMS: every method is then a no-op
     lms.start()                # on page load
