@@ -71,7 +71,10 @@ class Tensor:
         return f"Tensor(shape={self.shape}, dtype={self.dtype}{', op=' + self._op if self._op else ''})"
 
     def backward(self):
-        """Fill in `.grad` of every tensor this one was computed from, by the chain rule (d self / d tensor)."""
+        """Fill in `.grad` of every tensor this one was computed from, by the chain rule (d self / d tensor).
+
+        The graph is released afterwards (leaf tensors keep their grads): run a new forward pass before the next
+        backward."""
         topo, seen = [], set()
 
         def build(node):  # iterative post-order DFS: a deep graph must not hit Python's recursion limit
@@ -93,6 +96,12 @@ class Tensor:
         for v in reversed(topo):
             if v._backward is not None:
                 v._backward()
+        # Free the graph, as PyTorch does after backward: its closures hold every activation of the step and refer to
+        # their own outputs, a cycle only the slow cyclic GC would find. Kept, a run held many steps' arrays at once,
+        # which in the browser (WebAssembly memory never shrinks) meant hundreds of MB.
+        for v in topo:
+            if v._parents:
+                v._backward, v._parents = None, ()
 
     # ----- elementwise arithmetic with numpy broadcasting -----
     def __add__(self, other):

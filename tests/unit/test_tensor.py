@@ -197,3 +197,15 @@ def test_the_browser_kernels_compute_the_same_products_and_tanh(monkeypatch):
         np.testing.assert_allclose(b, n, rtol=1e-12, atol=1e-15)
     check(lambda a, b: a @ b, (2, 3, 4), (4, 5))
     check(lambda a: a.tanh() + a.gelu(), (3, 5))
+
+
+def test_backward_releases_the_graph_so_activations_are_freed():
+    import weakref
+    x = Tensor(np.ones((3, 4)))
+    hidden = (x * 2.0).tanh()
+    probe = weakref.ref(hidden)
+    loss = hidden.sum()
+    del hidden
+    loss.backward()
+    assert probe() is None  # nothing holds the step's activations once backward is done
+    assert x.grad.shape == (3, 4)
