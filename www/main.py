@@ -18,7 +18,6 @@ SAMPLE_EVERY_MS = 3000  # a new live sample this often while training
 NEXT_EVERY_MS = 1500    # refresh the next-character bars this often while training
 SAMPLE_LENGTH = 160
 MILESTONES = (0, 30, 100, 300, 1000, 3000, 10000, 30000, 100000)
-SETTING_IDS = ("corpus", "model", "preset", "context", "batch", "seed")
 SHOWN_CHARS = {" ": "space", "\n": "newline", "\t": "tab"}
 
 
@@ -74,9 +73,9 @@ class Lesson:
         el("train").setAttribute("aria-pressed", "true" if training else "false")
         usable = state in ("ready", "paused", "training")
         el("train").disabled = not usable
-        for id_ in ("step", "reset", "save-model", "load-model", "download-csv"):
+        for id_ in ("step", "reset", "save-model", "load-model"):
             el(id_).disabled = not usable or training
-        el("download-csv").disabled = not usable or not self.losses
+        el("download-csv").disabled = not usable or training or not self.losses
 
     def status(self, text, kind="info"):
         node = el("status")
@@ -366,7 +365,7 @@ class Lesson:
         canvas.setAttribute("aria-label", "Loss plot. " + text)
         if self.state != "training" or self.step % 25 == 0:
             self.update_table()
-        if self.run:
+        if self.run and self.state != "training":  # written once training pauses: it is hidden meanwhile anyway
             el("python-code").textContent = script_mod.make_script(self.script_run(), len(self.losses), self.lr_changes)
         el("download-csv").disabled = not self.losses or self.state == "training"
 
