@@ -12,7 +12,7 @@ import pytest
 
 from app import lms as lms_mod
 from app import quiz as quiz_mod
-from harness import BOOT_TIMEOUT_MS, wait_until
+from harness import BOOT_TIMEOUT_MS, answer_quiz, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 QUIZ = quiz_mod.parse((ROOT / "quiz.json").read_text(encoding="utf-8"))
@@ -68,16 +68,7 @@ def in_order(seen, expected):
 
 
 def answer_and_check(frame, answers):
-    for q in QUIZ["questions"]:
-        if q["id"] not in answers:
-            continue
-        box = frame.locator(f'fieldset[data-question-id="{q["id"]}"]')
-        value = answers[q["id"]]
-        if q["type"] == "number":
-            box.locator("input").fill(value)
-        else:
-            for choice in [value] if isinstance(value, str) else value:
-                box.locator(f'input[value="{choice}"]').check()
+    answer_quiz(frame, QUIZ, answers)
     frame.locator("#quiz-check").click()
     frame.locator("#quiz-score[data-score]").wait_for()
 

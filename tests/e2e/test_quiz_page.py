@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from app import quiz as quiz_mod
-from harness import BOOT_TIMEOUT_MS, wait_until
+from harness import BOOT_TIMEOUT_MS, answer_quiz, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 QUIZ_TEXT = (ROOT / "quiz.json").read_text(encoding="utf-8")
@@ -49,16 +49,7 @@ def wrong_answer(q):
 
 def fill(page, quiz, answers):
     """Answer through the page's own inputs, as a learner would (by click and typing)."""
-    for q in quiz["questions"]:
-        if q["id"] not in answers:
-            continue
-        box = page.locator(f'fieldset[data-question-id="{q["id"]}"]')
-        value = answers[q["id"]]
-        if q["type"] == "number":
-            box.locator("input").fill(value)
-        else:
-            for choice in [value] if isinstance(value, str) else value:
-                box.locator(f'input[value="{choice}"]').check()
+    answer_quiz(page, quiz, answers)
 
 
 def shown_score(page):
