@@ -358,7 +358,8 @@ class Lesson:
         el("count-step").textContent = f"{self.step:,}"
         el("count-epoch").textContent = f"{self.epoch:.2f}"
         el("count-time").textContent = format_seconds(self.train_seconds)
-        el("count-speed").textContent = f"{self.chars_per_second:,.0f}" if self.chars_per_second else "-"
+        # int: MicroPython ignores the thousands separator in float formats
+        el("count-speed").textContent = f"{int(self.chars_per_second):,}" if self.chars_per_second else "-"
         uniform = self.refs.get("uniform")
         text = losses_mod.summary(self.losses, self.val_losses, uniform)
         el("plot-summary").textContent = text
