@@ -104,8 +104,14 @@ class LossPlot:
         ctx.setLineDash([2, 3])
         ctx.textAlign = "left"
         ctx.textBaseline = "bottom"
+        marks = plot.epoch_marks(self.tokens_per_step, self.train_chars, last)
+        # Small texts pass in a few steps: past a few hundred steps, draw every k-th epoch so the lines stay apart.
+        spacing = scale.x(marks[0][1]) - scale.x(0) if marks else 0
+        stride = 1 if spacing >= 24 else int(24 // max(spacing, 0.1)) + 1
         labelled = -1e9
-        for k, step in plot.epoch_marks(self.tokens_per_step, self.train_chars, last):
+        for k, step in marks:
+            if k % stride:
+                continue
             x = round(scale.x(step)) + 0.5
             ctx.beginPath()
             ctx.moveTo(x, scale.top)
