@@ -39,3 +39,21 @@ def test_without_javascript_the_lesson_still_reads(browser, server_url):
         assert page.locator("#lesson p").count() >= 5
     finally:
         context.close()
+
+
+def test_a_runtime_that_cannot_start_explains_itself(browser, server_url):
+    """When the page's Python never starts (here: the server's .wasm is blocked), a note appears instead of an
+    endless "Loading"; CSS shows it, since no Python is running to do so."""
+    context = browser.new_context()
+    try:
+        context.route("**/*.wasm", lambda route: route.abort())
+        page = context.new_page()
+        page.goto(server_url + "/")
+        note = page.locator(".load-note")
+        assert not note.is_visible()
+        page.evaluate("document.getAnimations().forEach(a => { a.currentTime = 31000; })")  # skip the 30 s wait
+        note.wait_for(state="visible", timeout=5000)
+        assert "application/wasm" in note.inner_text()
+        assert page.get_attribute("body", "data-trainer") == "loading"
+    finally:
+        context.close()
