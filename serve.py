@@ -73,15 +73,15 @@ def runtime_stamp():
 def wheels_needed(lock):
     """Pyodide lock entries for WHEELS and everything they depend on, in a stable order."""
     packages = lock["packages"]
-    todo, seen = list(WHEELS), {}
-    while todo:
-        name = todo.pop()
+    pending, seen = list(WHEELS), {}
+    while pending:
+        name = pending.pop()
         if name in seen:
             continue
         if name not in packages:
             raise SetupError(f"pyodide-lock.json has no package named {name!r}")
         seen[name] = packages[name]
-        todo.extend(packages[name].get("depends", []))
+        pending.extend(packages[name].get("depends", []))
     return [seen[k] for k in sorted(seen)]
 
 
