@@ -9,14 +9,15 @@ INDEX = Path(__file__).resolve().parents[2] / "www" / "index.html"
 
 
 class Paragraphs(html.parser.HTMLParser):
-    """The text of every <p> and <h2> in a page (inline markup flattened)."""
+    """The text of every plain <p> and <h2> in a page (inline markup flattened). Paragraphs with a class are the
+    interface's notes and hints, not lesson prose."""
 
     def __init__(self):
         super().__init__()
         self.blocks, self.current = [], None
 
     def handle_starttag(self, tag, attrs):
-        if tag in ("p", "h2"):
+        if tag in ("p", "h2") and not dict(attrs).get("class"):
             self.current = []
 
     def handle_endtag(self, tag):
@@ -48,7 +49,7 @@ def test_every_lesson_paragraph_and_heading_is_on_the_page_in_order():
 
 def test_the_page_has_no_lesson_prose_missing_from_the_text():
     lesson = " ".join(charlm.texts.load("lesson").split())
-    prose = [b for b in page_blocks() if len(b) > 200]  # long paragraphs are lesson prose; short ones are UI hints
+    prose = [b for b in page_blocks() if len(b) > 200]  # long plain paragraphs are lesson prose
     assert prose, "the page has no lesson paragraphs"
     for block in prose:
         assert block in lesson, f"on the page but not in lesson.txt: {block[:70]!r}"
