@@ -205,19 +205,21 @@ def assemble(force=False):
     say(f"runtime ready: Pyodide {lock['info']['version']}, " + ", ".join(e["file_name"] for e in entries))
 
 
+def charlm_sources():
+    """The files of the charlm package the worker needs: its modules and its built-in texts."""
+    return sorted(p for p in (ROOT / "charlm").rglob("*")
+                  if p.is_file() and p.suffix in (".py", ".txt") and "__pycache__" not in p.parts)
+
+
 def build_charlm_zip():
     """Pack the charlm package for the worker (PyScript unpacks it onto Pyodide's file system).
 
     Rebuilt only when a source file is newer than the zip, so editing charlm and reloading the page just works."""
     out = VENDOR / "charlm.zip"
-    sources = sorted(p for p in (ROOT / "charlm").rglob("*")
-                     if p.is_file() and p.suffix in (".py", ".txt") and "__pycache__" not in p.parts)
-    if out.exists() and all(p.stat().st_mtime <= out.stat().st_mtime for p in sources):
+    if out.exists() and all(p.stat().st_mtime <= out.stat().st_mtime for p in charlm_sources()):
         return
     tmp = out.with_suffix(".tmp")
-    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
-        for p in sources:
-            z.write(p, p.relative_to(ROOT).as_posix())
+    pack_charlm(tmp)
     tmp.replace(out)
 
 
@@ -432,11 +434,9 @@ def site_files(www=WWW):
 
 
 def pack_charlm(out):
-    """charlm's sources as the zip the worker unpacks, made fresh from the package (never a stale copy)."""
-    sources = sorted(p for p in (ROOT / "charlm").rglob("*")
-                     if p.is_file() and p.suffix in (".py", ".txt") and "__pycache__" not in p.parts)
+    """charlm's sources as the zip the worker unpacks, written fresh and byte for byte reproducible."""
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        for p in sources:
+        for p in charlm_sources():
             z.writestr(zipfile.ZipInfo(p.relative_to(ROOT).as_posix(), ZIP_TIME), p.read_bytes(),
                        zipfile.ZIP_DEFLATED)
 
