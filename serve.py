@@ -17,8 +17,6 @@ import hashlib
 import http.server
 import json
 import mimetypes
-import os
-import posixpath
 import shutil
 import subprocess
 import sys

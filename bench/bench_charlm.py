@@ -17,8 +17,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-import charlm  # noqa: E402  (before numpy: charlm picks the BLAS thread count when it loads numpy first)
 import numpy as np  # noqa: E402
+
+import charlm  # noqa: E402  (before numpy: charlm picks the BLAS thread count when it loads numpy first)
 
 DEFAULT_TEXT = REPO.parent / "shared" / "data" / "tinyshakespeare.txt"
 

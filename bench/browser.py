@@ -31,9 +31,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+import numpy as np  # noqa: E402
+
 import charlm  # noqa: E402  (before numpy: charlm picks the BLAS thread count when it loads numpy first)
 import charlm.texts  # noqa: E402
-import numpy as np  # noqa: E402
 
 BOOT_TIMEOUT_MS = 120_000  # Pyodide + numpy + charlm in a cold context; a few seconds unless the machine is busy
 CPYTHON_WINDOW = 1.5       # seconds per timed CPython run: 80+ steps even for the transformer, so a validation

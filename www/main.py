@@ -5,13 +5,12 @@ chunks, and draws between them. The worker does all the learning; this file only
 import asyncio
 import json
 
-from pyscript import document, window, workers
-from pyscript.ffi import create_proxy, to_js
-
 from app import losses as losses_mod
 from app import script as script_mod
 from app import settings
 from app.plotview import LossPlot
+from pyscript import document, window, workers
+from pyscript.ffi import create_proxy, to_js
 
 CHUNK_MS = 150          # one worker call: long enough to amortise the message, short enough to redraw smoothly
 SAMPLE_EVERY_MS = 3000  # a new live sample this often while training

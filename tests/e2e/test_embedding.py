@@ -5,7 +5,6 @@ import http.server
 import threading
 
 import pytest
-
 from harness import BOOT_TIMEOUT_MS, open_page, wait_until
 
 

@@ -10,11 +10,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
-import serve
 from app import quiz as quiz_mod
 from harness import open_page, wait_until
 from test_lms_reporting import RECORDER, answer_and_check, calls
+
+import serve
 
 ROOT = Path(__file__).resolve().parents[2]
 QUIZ = quiz_mod.parse((ROOT / "quiz.json").read_text(encoding="utf-8"))

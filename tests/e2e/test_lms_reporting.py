@@ -9,7 +9,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from app import lms as lms_mod
 from app import quiz as quiz_mod
 from harness import BOOT_TIMEOUT_MS, answer_quiz, wait_until

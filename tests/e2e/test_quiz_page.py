@@ -8,7 +8,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from app import quiz as quiz_mod
 from harness import BOOT_TIMEOUT_MS, answer_quiz, wait_until
 

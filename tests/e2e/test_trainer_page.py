@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from harness import ARTIFACTS, ROOT, open_page, wait_until
 
 

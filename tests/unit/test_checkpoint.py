@@ -2,12 +2,12 @@
 
 import io
 
+import numpy as np
+import pytest
+
 # charlm before numpy: when charlm is the one to load numpy, it asks for one BLAS thread (see its __init__)
 import charlm
 from charlm import Vocab, build_model, load_bytes, load_weights, save_bytes
-
-import numpy as np
-import pytest
 
 VOCAB = Vocab(list(" abcdé"))
 

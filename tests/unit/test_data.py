@@ -1,11 +1,11 @@
 """Vocabulary, train/validation split, batches and reference losses."""
 
 # charlm before numpy: when charlm is the one to load numpy, it asks for one BLAS thread (see its __init__)
-from charlm import Corpus, Vocab, reference_losses
-from charlm.data import min_text_length
-
 import numpy as np
 import pytest
+
+from charlm import Corpus, Vocab, reference_losses
+from charlm.data import min_text_length
 
 TEXT = "the quick brown fox jumps over the lazy dog. " * 40
 

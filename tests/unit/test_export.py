@@ -7,9 +7,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from app import quiz as quiz_mod
 
 import serve
-from app import quiz as quiz_mod
 
 ROOT = Path(serve.__file__).resolve().parent
 NEEDS_RUNTIME = pytest.mark.skipif(not (serve.VENDOR / "pyodide" / "pyodide-lock.json").exists(),
@@ -171,7 +171,7 @@ def test_every_path_the_page_names_is_relative_and_present(site):
     for config in ("main.json", "worker.json"):
         data = json.loads((dest / config).read_text())
         assert data["interpreter"].startswith("./") and data["interpreter"][2:] in files
-        for src, target in data.get("files", {}).items():
+        for src, _target in data.get("files", {}).items():
             if not src.startswith("{"):
                 assert src[2:] in files, src
 

@@ -1,7 +1,6 @@
 """SCORM reporting against fake browser frames: discovery, the calls and values sent, and no-ops."""
 
 import pytest
-
 from app import lms
 
 

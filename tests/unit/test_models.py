@@ -1,11 +1,11 @@
 """The three models: one interface, exact gradients end to end, presets, state dicts, clear errors."""
 
 # charlm before numpy: when charlm is the one to load numpy, it asks for one BLAS thread (see its __init__)
-import charlm
-from charlm import build_model, cross_entropy
-
 import numpy as np
 import pytest
+
+import charlm
+from charlm import build_model, cross_entropy
 
 TINY = {"bigram": {}, "mlp": {"n_chars": 3, "n_embd": 4, "n_hidden": 6},
         "transformer": {"n_layer": 2, "n_head": 2, "n_embd": 8}}
@@ -86,7 +86,7 @@ def test_same_seed_same_weights_other_seed_other_weights():
     a = build_model("transformer", vocab_size=V, context=T, seed=3, **TINY["transformer"])
     b = build_model("transformer", vocab_size=V, context=T, seed=3, **TINY["transformer"])
     c = build_model("transformer", vocab_size=V, context=T, seed=4, **TINY["transformer"])
-    for (na, pa), (nb, pb), (_, pc) in zip(a.named_parameters(), b.named_parameters(), c.named_parameters()):
+    for (na, pa), (nb, pb), (_, _pc) in zip(a.named_parameters(), b.named_parameters(), c.named_parameters()):
         assert na == nb
         np.testing.assert_array_equal(pa.data, pb.data)
     assert not np.array_equal(a.wte.data, c.wte.data)

@@ -2,11 +2,11 @@
 
 import math
 
-# charlm before numpy: when charlm is the one to load numpy, it asks for one BLAS thread (see its __init__)
-from charlm import SGD, Adam, Tensor, clip_grad_norm, lr_at
-
 import numpy as np
 import pytest
+
+# charlm before numpy: when charlm is the one to load numpy, it asks for one BLAS thread (see its __init__)
+from charlm import SGD, Adam, Tensor, clip_grad_norm, lr_at
 
 
 def quadratic_step(opt, p, target):

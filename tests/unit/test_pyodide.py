@@ -4,7 +4,6 @@ The browser tests show the page works; these show, quickly and precisely, that t
 Pyodide as they do in CPython (same losses, float rounding aside), and catch wasm32 surprises (intp is int32 there).
 """
 
-import io
 import json
 import shutil
 import subprocess

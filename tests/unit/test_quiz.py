@@ -5,7 +5,6 @@ import math
 from pathlib import Path
 
 import pytest
-
 from app import quiz
 
 ROOT = Path(__file__).resolve().parents[2]

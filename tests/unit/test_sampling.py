@@ -1,11 +1,11 @@
 """Sampling text and next-character probabilities."""
 
 # charlm before numpy: when charlm is the one to load numpy, it asks for one BLAS thread (see its __init__)
-import charlm
-from charlm import Corpus, build_model, generate, next_char_probs
-
 import numpy as np
 import pytest
+
+import charlm
+from charlm import Corpus, build_model, generate, next_char_probs
 
 
 def trained_bigram(text="abcabcabcabc" * 20, steps=150):

@@ -1,11 +1,11 @@
 """Every autograd op against central finite differences, in float64."""
 
 # charlm before numpy: when charlm is the one to load numpy, it asks for one BLAS thread (see its __init__)
-from charlm import Tensor, causal_softmax, cross_entropy, layer_norm
-from charlm.tensor import unbroadcast
-
 import numpy as np
 import pytest
+
+from charlm import Tensor, causal_softmax, cross_entropy, layer_norm
+from charlm.tensor import unbroadcast
 
 
 def numeric_grad(f, arrays, eps=1e-6):

@@ -3,13 +3,13 @@ learn, divergence is caught and undone, and evaluation never disturbs training."
 
 import re
 
+import numpy as np
+import pytest
+
 # charlm before numpy: when charlm is the one to load numpy, it asks for one BLAS thread (see its __init__)
 import charlm
 import charlm.texts
 from charlm import Trainer, TrainingDiverged
-
-import numpy as np
-import pytest
 
 FABLES = charlm.texts.load("fables")
 SHORT = FABLES[:3000]

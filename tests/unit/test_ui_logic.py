@@ -5,9 +5,7 @@ import io
 import math
 
 import pytest
-
 from app import losses, plot, script, settings
-
 
 # ---- settings -------------------------------------------------------------------------------------------------
 
