@@ -6,6 +6,7 @@ the local server.
 """
 
 import pytest
+
 from harness import find_chromium, open_page, start_server, stop_server
 
 

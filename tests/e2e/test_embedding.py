@@ -5,6 +5,7 @@ import http.server
 import threading
 
 import pytest
+
 from harness import BOOT_TIMEOUT_MS, open_page, wait_until
 
 

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from harness import ARTIFACTS, ROOT, open_page, wait_until
 
 
@@ -56,7 +57,7 @@ def train_for(page, steps, timeout=120):
 
 
 def pause(page):
-    wait_until(lambda: state(page) == "training", 10, message="training state")
+    wait_until(lambda: state(page) == "training", 10, message=f"training state ({status(page)!r})")
     page.click("#train")
     wait_until(lambda: state(page) == "paused", 30, message="pause")
 
@@ -88,7 +89,7 @@ def test_each_model_learns_well_below_the_uniform_guess(page, model):
     assert state(page) == "ready" and step_of(page) == 0
     uniform = math.log(vocab_size(page))
     page.click("#train")
-    wait_until(lambda: state(page) == "training", 10, message="training state")
+    wait_until(lambda: state(page) == "training", 10, message=f"training state ({status(page)!r})")
     # "well below": a full nat under the uniform guess, on the smoothed curve's latest batch, within 1500 steps
     wait_until(lambda: (loss_of(page) or 99) < uniform - 1.0 or step_of(page) > 1500, 240,
                message=f"{model} loss below ln V - 1")

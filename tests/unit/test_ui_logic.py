@@ -5,7 +5,11 @@ import io
 import math
 
 import pytest
-from app import losses, plot, script, settings
+
+from app import loss_plot_math as plot
+from app import loss_text as losses
+from app import progress, settings
+from app import run_script as script
 
 # ---- settings -------------------------------------------------------------------------------------------------
 
@@ -37,7 +41,8 @@ def test_query_string_keeps_valid_settings_and_explains_the_rest():
 
 
 def test_query_rejects_unknown_model_and_corpus():
-    got, problems = settings.parse_query("model=lstm&corpus=nope", corpora=["a", "b"])
+    got, problems = settings.parse_query("model=lstm&corpus=nope", corpora=["a", "b"],
+                                         models=["bigram", "mlp", "transformer"])
     assert got == {}
     assert "bigram, mlp, transformer" in problems[0] and "a, b" in problems[1]
 
@@ -128,6 +133,31 @@ def test_table_rows_average_between_milestones():
     assert rows[-1][2] == 7.0
 
 
+# ---- progress: milestones, time, speed ------------------------------------------------------------------------
+
+def test_milestones_due_once_each():
+    assert progress.due_milestones(0, set()) == [0]
+    assert progress.due_milestones(120, {0}) == [30, 100]
+    assert progress.due_milestones(120, {0, 30, 100}) == []
+
+
+def test_time_reads_as_minutes_and_hours():
+    assert progress.format_seconds(95.7) == "1:35"
+    assert progress.format_seconds(3725) == "1:02:05"
+    assert progress.format_count(1234567.9) == "1,234,567"
+
+
+def test_clock_counts_wall_time_while_training_only():
+    clock = progress.Clock()
+    clock.start(10.0)
+    clock.add(0.4, 1000)          # the worker computed 0.4 s of the first second
+    assert clock.wall(11.0) == 1.0 and clock.chars_per_second(11.0) == 1000.0
+    clock.stop(12.0)
+    assert clock.wall(50.0) == 2.0  # paused: the clock stands still
+    clock.start(60.0)
+    assert clock.wall(61.0) == 3.0 and clock.compute == 0.4
+
+
 # ---- the generated script -------------------------------------------------------------------------------------
 
 RUN = {"model": "mlp", "preset": "small", "context": 8, "batch_size": 4, "lr": 0.01, "seed": 3, "grad_clip": 1.0}
@@ -136,10 +166,14 @@ RUN = {"model": "mlp", "preset": "small", "context": 8, "batch_size": 4, "lr": 0
 def test_script_for_a_builtin_text_is_valid_python_with_the_four_lines():
     src = script.make_script({**RUN, "corpus": "lesson"}, 12)
     compile(src, "run.py", "exec")
-    for line in ("logits = model(inputs)", "loss = charlm.cross_entropy(logits, targets)", "loss.backward()",
-                 "optimizer.step()", "for step in range(12):", "charlm.texts.load('lesson')",
-                 "np.random.default_rng(3)", "lr=0.01", "clip_grad_norm(model.parameters(), 1.0)"):
+    for line in ("for step in range(12):", "charlm.texts.load('lesson')", "np.random.default_rng(3)",
+                 "lr=0.01, grad_clip=1.0"):
         assert line in src
+    body = src.split("for step in range(12):\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    code = [line.split("#")[0].strip() for line in body]
+    assert code[1:5] == ["logits = model(inputs)", "loss = cross_entropy(logits, targets)", "loss.backward()",
+                         "optimizer.step()"], "the loop is the lesson's four lines, after drawing the batch"
+    assert "pip install charlm " not in src and "charlm_lesson" in src
 
 
 def test_script_embeds_the_learners_own_text_exactly():
@@ -148,6 +182,13 @@ def test_script_embeds_the_learners_own_text_exactly():
     namespace = {}
     exec(src.split("data = ")[0].replace("import charlm", ""), namespace)
     assert namespace["text"] == text
+
+
+def test_script_splits_a_long_single_line_text_and_keeps_it_exact():
+    text = ("abcdefghij " * 30_000).strip() + "x" * 500  # 330 KB on one line, and a long run without spaces
+    literal = script.text_literal(text)
+    assert eval(literal) == text
+    assert max(len(line) for line in literal.splitlines()) < 90
 
 
 def test_script_replays_learning_rate_changes():

@@ -3,13 +3,10 @@
 Pure logic (no DOM), shared by MicroPython in the page and CPython in the tests.
 """
 
-MODELS = ("bigram", "mlp", "transformer")
-MODEL_NAMES = {"bigram": "Bigram (letter pairs)", "mlp": "MLP (last few letters)", "transformer": "Transformer (tiny GPT)"}
-PRESETS = ("small", "medium", "large")
-
-# (smallest, largest) a learner may ask for: big enough to explore, small enough to stay responsive in a browser.
-LIMITS = {"batch": (1, 256), "context": (2, 256), "seed": (0, 2 ** 31 - 1)}
-LR_MAX = 1e6
+# (smallest, largest) a learner may ask for, until the worker's info() says otherwise: charlm holds the real limits
+# (charlm.checks.LIMITS) and the page takes them from info() through form_limits().
+LIMITS = {"batch": (1, 256), "context": (2, 256), "seed": (0, 2 ** 31 - 1), "lr": (0.0, 1e6)}
+FORM_NAMES = {"batch_size": "batch"}  # charlm's names for the form's fields, where they differ
 
 # URL query keys an author can set, and what they mean.
 QUERY_KEYS = ("model", "preset", "corpus", "lr", "batch", "context", "seed", "embed", "temperature")
@@ -29,19 +26,30 @@ def parse_float(text):
     return value
 
 
-def read_lr(text):
+def form_limits(limits=None):
+    """The form's limits: charlm's (from the worker's info(), named as charlm names them) over the defaults."""
+    out = dict(LIMITS)
+    for key, value in (limits or {}).items():
+        name = FORM_NAMES.get(key, key)
+        if name in out:
+            out[name] = (value[0], value[1])
+    return out
+
+
+def read_lr(text, limits=None):
     """The learning rate typed in the form, or ValueError with the reason."""
     value = parse_float(text)
     if value is None or value <= 0:
         raise ValueError(f"The learning rate must be a positive number such as 0.003 (got \"{str(text).strip()}\").")
-    if value > LR_MAX:
-        raise ValueError(f"A learning rate of {text} is far too large to learn anything; use a value up to {LR_MAX:g}.")
+    top = (limits or LIMITS)["lr"][1]
+    if value > top:
+        raise ValueError(f"A learning rate of {text} is far too large to learn anything; use a value up to {top:g}.")
     return value
 
 
-def read_int(name, text, label=None):
-    """A whole number within LIMITS[name], or ValueError naming the setting and the allowed range."""
-    lo, hi = LIMITS[name]
+def read_int(name, text, label=None, limits=None):
+    """A whole number within the limits for `name`, or ValueError naming the setting and the allowed range."""
+    lo, hi = (limits or LIMITS)[name]
     label = label or name
     text = str(text).strip()
     try:
@@ -81,11 +89,12 @@ def unquote(text):
     return out.decode()
 
 
-def parse_query(query, corpora=()):
+def parse_query(query, corpora=(), models=(), presets=()):
     """Settings from a URL query such as "?model=mlp&lr=0.01&embed=1".
 
     Returns (settings, problems): settings holds only valid values (as the form would hold them), problems one
-    sentence per ignored key, so a bad link still opens a working page and says what it ignored."""
+    sentence per ignored key, so a bad link still opens a working page and says what it ignored. The allowed
+    corpora, models and presets come from the worker's info(); an empty list means "not known yet: keep it"."""
     settings, problems = {}, []
     query = query[1:] if query.startswith("?") else query
     for part in query.split("&"):
@@ -98,12 +107,12 @@ def parse_query(query, corpora=()):
             continue
         try:
             if key == "model":
-                if value not in MODELS:
-                    raise ValueError(f"model must be one of {', '.join(MODELS)}")
+                if models and value not in models:
+                    raise ValueError(f"model must be one of {', '.join(models)}")
                 settings[key] = value
             elif key == "preset":
-                if value not in PRESETS:
-                    raise ValueError(f"preset must be one of {', '.join(PRESETS)}")
+                if presets and value not in presets:
+                    raise ValueError(f"preset must be one of {', '.join(presets)}")
                 settings[key] = value
             elif key == "corpus":
                 if corpora and value not in corpora:

@@ -1,9 +1,9 @@
 """Draws the loss plot on its canvas: crisp on high-DPI screens, redrawn to fit whenever the layout changes.
 
-All the arithmetic is in plot.py; this module only talks to the canvas.
+All the arithmetic is in loss_plot_math.py; this module only talks to the canvas.
 """
 
-from app import plot
+from app import loss_plot_math as plot
 
 COLORS = {
     "train_raw": "rgba(37, 99, 235, 0.22)",

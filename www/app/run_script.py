@@ -5,12 +5,16 @@ charlm, it prints `step loss` for every step, matching the page's losses (float 
 
 HEADER = '''"""Reproduces a run of the lesson "Training a Tiny Language Model".
 
-Needs Python 3.11+ with numpy and charlm (pip install charlm, or the charlm folder beside this file).
+Needs Python 3.11+ with numpy and charlm. charlm is not on PyPI under that name (a different project has it):
+download charlm from the lesson page ("Download charlm") and either install the file you got,
+    pip install ./charlm_lesson-*.whl
+or unzip it and put its charlm folder beside this file. Then run this file with Python.
 Prints `step loss` for every optimiser step; the numbers match the page's loss plot.
 """
 import numpy as np
 
 import charlm
+from charlm import cross_entropy
 '''
 
 
@@ -20,14 +24,14 @@ def text_literal(text, width=72):
     parts = []
     for i, line in enumerate(lines):
         piece = line + ("\n" if i < len(lines) - 1 else "")
-        if not piece:
-            continue
-        while len(piece) > width:  # keep lines short, splitting long paragraphs into adjacent literals
-            cut = piece.rfind(" ", 0, width)
-            cut = width if cut <= 0 else cut + 1
-            parts.append(repr(piece[:cut]))
-            piece = piece[cut:]
-        parts.append(repr(piece))
+        start = 0  # walk the line by offsets: slicing off the rest each time would copy it again and again
+        while len(piece) - start > width:  # keep lines short, splitting long paragraphs into adjacent literals
+            cut = piece.rfind(" ", start, start + width)
+            cut = start + width if cut <= start else cut + 1
+            parts.append(repr(piece[start:cut]))
+            start = cut
+        if start < len(piece):
+            parts.append(repr(piece[start:]))
     if not parts:
         return '""'
     return "(\n" + "".join("    " + p + "\n" for p in parts) + ")"
@@ -49,7 +53,10 @@ def make_script(run, steps, lr_changes=()):
     out.append(f"model = charlm.build_model({run['model']!r}, vocab_size=len(data.vocab), context={context}, "
                f"seed={seed}, preset={run['preset']!r})")
     optimizer = "SGD" if run.get("optimizer") == "sgd" else "Adam"
-    out.append(f"optimizer = charlm.{optimizer}(model.parameters(), lr={run['lr']!r})")
+    clip = run.get("grad_clip")
+    clipping = f", grad_clip={clip!r}" if clip else ""
+    out.append(f"optimizer = charlm.{optimizer}(model.parameters(), lr={run['lr']!r}{clipping})"
+               + ("  # step() clips the gradients, updates, then clears them" if clip else ""))
     out.append(f"rng = np.random.default_rng({seed})  # draws the training batches, in order")
     out.append("")
     changes = [(int(s), lr) for s, lr in lr_changes if 0 < int(s) < steps]
@@ -62,15 +69,12 @@ def make_script(run, steps, lr_changes=()):
         out.append("        optimizer.lr = lr_changes[step]")
     out.append(f"    inputs, targets = data.batch({batch}, \"train\", rng)   # (B, T) characters and their successors")
     out.append("    logits = model(inputs)                            # (B, T, V) a score for every next character")
-    out.append("    loss = charlm.cross_entropy(logits, targets)      # mean surprise, in nats per character")
-    out.append("    optimizer.zero_grad()")
+    out.append("    loss = cross_entropy(logits, targets)             # mean surprise, in nats per character")
     out.append("    loss.backward()                                   # gradients of the loss for every weight")
-    clip = run.get("grad_clip")
-    if clip:
-        out.append(f"    charlm.clip_grad_norm(model.parameters(), {clip!r})")
     out.append("    optimizer.step()                                  # nudge every weight downhill")
     out.append("    print(step, f\"{loss.item():.6f}\")")
     out.append("")
     out.append("print(\"validation loss:\", round(charlm.evaluate(model, data, split=\"val\"), 4))")
-    out.append("print(charlm.generate(model, data.vocab, text[:1], 200, temperature=0.8, rng=np.random.default_rng(0)))")
+    out.append("print(charlm.generate(model, data.vocab, text[:1], 200, temperature=0.8,")
+    out.append("                      rng=np.random.default_rng(0)))")
     return "\n".join(out) + "\n"

@@ -1,6 +1,6 @@
 """The loss plot's arithmetic: units, axis ranges, ticks, smoothing, thinning and epoch marks.
 
-Pure logic (no canvas), so it is tested under CPython; plotview.py draws what this computes.
+Pure logic (no canvas), so it is tested under CPython; loss_plot.py draws what this computes.
 """
 
 import math

@@ -3,8 +3,6 @@
 Pure logic, shared by MicroPython in the page and CPython in the tests.
 """
 
-import math
-
 
 def to_csv(losses, val_losses):
     """One row per optimiser step: `step,train_loss,val_loss`, val empty where it was not evaluated.
@@ -23,7 +21,8 @@ def to_csv(losses, val_losses):
 def summary(losses, val_losses, uniform=None):
     """One sentence for screen readers: where the loss started, where it is, and against the uniform guess."""
     if not losses:
-        return "No training steps yet." + (f" A uniform guess would score {uniform:.2f} nats per character." if uniform else "")
+        guess = f" A uniform guess would score {uniform:.2f} nats per character." if uniform else ""
+        return "No training steps yet." + guess
     first, last = losses[0], losses[-1]
     recent = losses[-20:]
     avg = sum(recent) / len(recent)
@@ -66,7 +65,3 @@ def table_rows(losses, val_losses):
         prev = step + 1
     return rows
 
-
-def perplexity(loss):
-    """e^loss: roughly how many characters the model is choosing between."""
-    return math.exp(min(loss, 50.0))

@@ -1,0 +1,226 @@
+"""The trainer's controller (MicroPython, main thread): the button state machine and the training loop.
+
+It asks the worker in short chunks and hands what comes back to the views; it never computes anything itself.
+States (body[data-trainer]): loading -> ready -> training <-> paused; "error" when the worker cannot start.
+"""
+
+import asyncio
+
+from pyscript import document, window
+
+from app import run_view
+from app.dom import el
+from app.loss_plot import LossPlot
+from app.next_char_view import NextCharView
+from app.progress import Clock
+from app.samples_view import SamplesView
+from app.worker_client import call
+
+CHUNK_MS = 150          # one worker call: long enough to amortise the message, short enough to redraw smoothly
+
+
+def now():
+    return window.performance.now()
+
+
+class Controller:
+    def __init__(self, worker, form):
+        self.worker, self.form = worker, form
+        self.plot = LossPlot(el("loss-plot"), window)
+        self.samples = SamplesView()
+        self.next_chars = NextCharView()
+        self.clock = Clock()
+        self.run = None           # settings the current model was built with (what the script reproduces)
+        self.run_text = ""        # its text when it is the learner's own
+        self.losses, self.val_losses, self.lr_changes = [], [], []
+        self.step, self.epoch = 0, 0.0
+        self.refs, self.tokens_per_step, self.vocab_size = {}, 0, 0
+        self.state = "loading"
+        self.pause_requested = self.building = False
+        self.setup_timer = None
+
+    # ---- state and messages -------------------------------------------------------------------------------------
+
+    def set_state(self, state):
+        self.state = state
+        run_view.show_state(state, bool(self.losses))
+
+    def status(self, text, kind="info"):
+        node = el("status")
+        node.textContent = text
+        node.dataset.kind = kind
+
+    async def ask(self, name, **args):
+        """Call the worker; on an error show its message and return None."""
+        res = await call(getattr(self.worker, name), **args)
+        if "error" in res:
+            self.status(res["error"], "error")
+            return None
+        return res
+
+    # ---- building ---------------------------------------------------------------------------------------------
+
+    async def setup(self, announce=True):
+        """(Re)build the model from the form. Bad settings leave the current model and its progress untouched."""
+        while self.building:  # one rebuild at a time: the last request must also be the last to land
+            await asyncio.sleep(0.05)
+        self.building = True
+        try:
+            return await self.build(announce)
+        finally:
+            self.building = False
+
+    async def build(self, announce):
+        try:
+            args = self.form.read()
+        except ValueError as e:
+            self.status(str(e), "error")
+            return False
+        self.status("Building the model ...")
+        before = self.state
+        self.set_state("loading")  # no Train/Step while the worker swaps models
+        res = await call(self.worker.setup, **args)
+        if "error" in res:
+            self.set_state(before)
+            self.status(res["error"], "error")
+            return False
+        self.take_over(res, args.get("text", ""))
+        el("reset").classList.remove("attention")
+        await self.refresh_views()
+        if announce:
+            self.status(f"Ready: a {self.run['model']} model with {res['params']:,} weights, on a text of "
+                        f"{res['train_chars'] + res['val_chars']:,} characters ({res['vocab_size']} different ones). "
+                        f"Press Train.")
+        return True
+
+    def take_over(self, res, text):
+        """A new trainer in the worker (built, loaded or restored): show its settings, history and state."""
+        self.run, self.run_text = res["run"], text
+        self.clock.reset()
+        self.samples.restart()
+        self.adopt(res)
+        self.set_state("paused" if self.step else "ready")
+
+    def adopt(self, res):
+        """Take the worker's description of its trainer (after setup, load or a roll-back)."""
+        self.losses = res["losses"]
+        self.val_losses = [tuple(v) for v in res["val_losses"]]
+        self.lr_changes = res.get("lr_changes", [])
+        self.step, self.epoch = res["step"], res["epoch"]
+        self.tokens_per_step, self.refs, self.vocab_size = res["tokens_per_step"], res["refs"], res["vocab_size"]
+        p = self.plot
+        p.losses, p.val_losses, p.refs = self.losses, self.val_losses, res["refs"]
+        p.tokens_per_step, p.train_chars = res["tokens_per_step"], res["train_chars"]
+        self.update_views()
+
+    # ---- training -----------------------------------------------------------------------------------------------
+
+    async def toggle(self):
+        if self.state == "training":
+            # The chunk in flight finishes (its steps are real); the loop then stops and reports the final step.
+            self.pause_requested = True
+            el("train").textContent = "Pausing ..."
+            return
+        if not await self.prepare():
+            return
+        self.pause_requested = False
+        self.set_state("training")
+        self.clock.start(now() / 1000)
+        self.status("Training ...")
+        asyncio.create_task(self.loop())
+
+    async def prepare(self):
+        """Before training: apply a changed learning rate."""
+        try:
+            lr = self.form.lr()
+        except ValueError as e:
+            self.status(str(e), "error")
+            el("lr").focus()
+            return False
+        res = await self.ask("set_lr", lr=lr)
+        if res is None:
+            return False
+        self.lr_changes = res["lr_changes"]
+        if self.step == 0:
+            self.run["lr"] = lr
+        return True
+
+    async def loop(self):
+        while not self.pause_requested:
+            res = await call(self.worker.train, ms=CHUNK_MS)
+            if not self.take(res):
+                return
+            if not self.pause_requested and self.samples.due(self.step, now()):
+                await self.samples.refresh(self)
+            if not self.pause_requested and self.next_chars.due(now()):
+                await self.next_chars.refresh(self)
+        self.stopped("paused")
+        self.status(f"Paused at step {self.step}. Press Train to continue from here.")
+
+    def stopped(self, state):
+        self.clock.stop(now() / 1000)
+        self.set_state(state)
+        self.update_views()
+
+    def take(self, res):
+        """Record a chunk's results; on an error stop training, keep everything, and say why."""
+        if "error" in res:
+            if res.get("diverged"):
+                self.adopt(res)  # the worker rolled back to its last good step; show exactly that
+            self.stopped("paused" if self.step else "ready")
+            self.status(res["error"], "error")
+            return False
+        self.losses.extend(res["losses"])
+        self.val_losses.extend(tuple(v) for v in res["val_losses"])
+        if res.get("memory"):
+            document.body.dataset.workerMemory = str(res["memory"])  # read by bench/browser.py
+        self.step, self.epoch = res["step"], res["epoch"]
+        self.clock.add(res["seconds"], len(res["losses"]) * self.tokens_per_step)
+        self.update_views()
+        return True
+
+    async def single_step(self):
+        if not await self.prepare():
+            return
+        res = await call(self.worker.train, max_steps=1)
+        if self.take(res):
+            self.set_state("paused")
+            self.status(f"One step done: step {self.step}, training loss {self.losses[-1]:.3f} nats per character.")
+            await self.refresh_views()
+
+    async def stop_training(self):
+        """Pause and wait until the chunk in flight has come back."""
+        if self.state == "training":
+            self.pause_requested = True
+            while self.state == "training":
+                await asyncio.sleep(0.05)
+
+    async def reset(self):
+        if self.setup_timer is not None:  # Reset supersedes a rebuild still waiting for typing to pause
+            window.clearTimeout(self.setup_timer)
+            self.setup_timer = None
+        await self.stop_training()
+        if await self.setup(announce=False):
+            self.status("Started over: fresh random weights. Press Train.")
+
+    async def settings_changed(self):
+        """A setting that shapes the model changed: rebuild now if nothing was trained, else wait for Reset."""
+        self.form.show_custom()
+        if self.state == "loading":
+            return
+        if self.step == 0 and self.state != "training":
+            await self.setup()
+        else:
+            el("reset").classList.add("attention")
+            self.status(f"New settings take effect when you press Reset (the current model keeps its {self.step} "
+                        "steps).")
+
+    # ---- views ---------------------------------------------------------------------------------------------------
+
+    async def refresh_views(self):
+        """A new sample and new next-character bars, now."""
+        await self.samples.refresh(self)
+        await self.next_chars.refresh(self)
+
+    def update_views(self):
+        run_view.show(self, now() / 1000)

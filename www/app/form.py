@@ -1,0 +1,109 @@
+"""The trainer's settings form (MicroPython, main thread): fill its menus from the worker's info(), read it,
+refill it from a loaded run or a page address. Parsing and limits are in settings.py, which tests reach.
+"""
+
+from app import settings
+from app.dom import el, make
+
+FIELDS = (("lr", "lr"), ("batch_size", "batch"), ("context", "context"), ("preset", "preset"))
+QUERY_FIELDS = ("preset", "corpus", "lr", "batch", "context", "seed", "temperature")
+
+
+class SettingsForm:
+    """The form's fields; `info` is the worker's description of charlm (models, presets, defaults, limits)."""
+
+    def __init__(self, info):
+        self.info = info
+        self.limits = settings.form_limits(info.get("limits"))
+        self.fill_models(info)
+        self.fill_corpora(info["corpora"])
+
+    def fill_models(self, info):
+        select = el("model")
+        chosen = select.value
+        names = info.get("models") or {m: m for m in info["presets"]}
+        select.replaceChildren()
+        for name in info["presets"]:
+            select.append(make("option", text=names.get(name, name), value=name))
+        select.value = chosen if chosen in info["presets"] else "transformer"
+
+    def fill_corpora(self, corpora):
+        """The built-in texts as menu options, before the learner's own text."""
+        select = el("corpus")
+        custom = select.querySelector("option[value=custom]")
+        for opt in list(select.querySelectorAll("option:not([value=custom])")):
+            opt.remove()
+        for c in corpora:
+            select.insertBefore(make("option", text=f"{c['title']} ({c['chars'] // 1000} KB)", value=c["id"]), custom)
+        select.value = corpora[0]["id"]
+
+    def read(self):
+        """The form's settings as the worker wants them, or ValueError naming the first bad one."""
+        corpus = el("corpus").value
+        out = {
+            "model": el("model").value,
+            "preset": el("preset").value,
+            "lr": settings.read_lr(el("lr").value, self.limits),
+            "batch_size": settings.read_int("batch", el("batch").value, "batch size", self.limits),
+            "context": settings.read_int("context", el("context").value, "context length", self.limits),
+            "seed": settings.read_int("seed", el("seed").value, "seed", self.limits),
+            "grad_clip": 1.0,
+        }
+        if corpus == "custom":
+            text = el("custom-text").value
+            if not text.strip():
+                raise ValueError("Your text is empty. Paste some text (a few thousand characters or more) "
+                                 "or upload a .txt file.")
+            out["text"] = text
+        else:
+            out["corpus"] = corpus
+        return out
+
+    def lr(self):
+        return settings.read_lr(el("lr").value, self.limits)
+
+    def temperature(self):
+        return settings.read_temperature(el("temperature").value)
+
+    def apply_defaults(self, model):
+        """Fill learning rate, batch, context and preset with the model's recommended values."""
+        d = self.info.get("defaults", {}).get(model)
+        if not d:
+            return
+        select = el("preset")
+        select.replaceChildren()
+        for name in self.info["presets"][model]:
+            select.append(make("option", text=name[:1].upper() + name[1:], value=name))  # no str.capitalize
+        for key, id_ in FIELDS:
+            if key in d:
+                el(id_).value = str(d[key])
+
+    def show_custom(self):
+        el("custom-box").hidden = el("corpus").value != "custom"
+
+    def fill(self, run):
+        """Show the settings of a run (a loaded model, a restored one)."""
+        el("model").value = run["model"]
+        self.apply_defaults(run["model"])  # the model's preset menu; the values below then replace its defaults
+        if run.get("preset"):
+            el("preset").value = run["preset"]
+        el("corpus").value = run.get("corpus") or "custom"
+        el("lr").value = str(run["lr"])
+        el("batch").value = str(run["batch_size"])
+        el("context").value = str(run["context"])
+        el("seed").value = str(run["seed"])
+        self.show_custom()
+
+    def apply_query(self, query, problems):
+        """Preset the form from a page address's settings (already parsed); adds to `problems` what it cannot use."""
+        model = query.get("model", el("model").value)
+        el("model").value = model
+        self.apply_defaults(model)
+        if query.get("preset") and query["preset"] not in self.info["presets"][model]:
+            problems.append(f"preset: the {model} model comes in {', '.join(self.info['presets'][model])} only")
+            del query["preset"]
+        for key in QUERY_FIELDS:
+            if key in query:
+                el(key).value = str(query[key])
+        self.show_custom()
+        el("temperature-value").textContent = el("temperature").value
