@@ -6,7 +6,6 @@ worker survives bad input and keeps its trained model.
 """
 
 import base64
-import json
 import sys
 import time
 
@@ -14,40 +13,9 @@ import numpy as np
 
 import charlm
 import charlm.texts
+from worker_base import answer, describe, progress, require, sentence, state
 
 MAX_TEXT_BYTES = 5_000_000  # larger uploads would take minutes per epoch in the browser; say so instead
-
-state = {"trainer": None, "run": None, "lr_changes": []}
-
-
-def answer(fn):
-    """Wrap an exported function: JSON in, JSON out, and any failure turned into {"error": message}."""
-    def wrapped(arg="{}"):
-        try:
-            return json.dumps(fn(json.loads(arg) if isinstance(arg, str) else {}))
-        except charlm.TrainingDiverged as e:
-            # The trainer rolled back to its last good step: send its whole history so the page matches it.
-            return json.dumps({"error": sentence(str(e)), "diverged": True, **describe()})
-        except ValueError as e:
-            return json.dumps({"error": sentence(str(e))})
-        except Exception as e:  # a bug, not bad input: report it plainly and keep the worker alive
-            return json.dumps({"error": f"Something went wrong in the trainer ({type(e).__name__}: {e})."})
-    wrapped.__name__ = fn.__name__
-    return wrapped
-
-
-def sentence(message):
-    """charlm's messages as a sentence for the status line: capital first letter, closing full stop."""
-    message = message.strip()
-    if message and message[0].islower():
-        message = message[0].upper() + message[1:]
-    return message if message.endswith((".", "!", "?")) else message + "."
-
-
-def progress():
-    t = state["trainer"]
-    return {"step": t.step, "epoch": t.epoch}
-
 
 def decode_upload(data_b64, filename):
     """The text of an uploaded file, or ValueError when it is not a UTF-8 text file."""
@@ -95,26 +63,6 @@ def setup(args):
                              lr=args["lr"], batch_size=args["batch_size"], seed=args["seed"])
     state.update(trainer=trainer, run=args, lr_changes=[])
     return describe()
-
-
-def describe():
-    """What the page needs to know about the current trainer (also after loading a saved one)."""
-    t = state["trainer"]
-    refs = charlm.reference_losses(t.data.text)
-    return {
-        "vocab_size": len(t.data.vocab),
-        "refs": refs,
-        "params": t.model.num_parameters(),
-        "train_chars": int(len(t.data.train)),
-        "val_chars": int(len(t.data.val)),
-        "tokens_per_step": t.tokens_per_step,
-        "step": t.step,
-        "epoch": t.epoch,
-        "losses": [float(x) for x in t.losses],
-        "val_losses": [[int(s), float(v)] for s, v in t.val_losses],
-        "run": {k: v for k, v in state["run"].items() if k != "text"},
-        "lr_changes": state["lr_changes"],
-    }
 
 
 @answer
@@ -209,12 +157,6 @@ def load(args):
     out = describe()
     out["text"] = None if corpus else trainer.data.text
     return out
-
-
-def require():
-    if state["trainer"] is None:
-        raise ValueError("The model is not set up yet; choose a text and press Reset.")
-    return state["trainer"]
 
 
 __export__ = ["info", "read_upload", "setup", "train", "set_lr", "sample", "next_char", "save", "load"]

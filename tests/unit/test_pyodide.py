@@ -43,7 +43,8 @@ def run_in_pyodide(tmp_path, code):
         for p in (ROOT / "charlm").rglob("*"):
             if p.suffix in (".py", ".txt") and "__pycache__" not in p.parts:
                 z.write(p, p.relative_to(ROOT).as_posix())
-        z.write(ROOT / "www" / "worker.py", "worker.py")
+        for p in sorted((ROOT / "www").glob("worker*.py")):  # worker.py and the worker_*.py modules it imports
+            z.write(p, p.name)
     script = tmp_path / "code.py"
     script.write_text("import sys\nsys.path.insert(0, '/home/pyodide')\n" + code, encoding="utf-8")
     out = subprocess.run(["node", "--input-type=module", "-e", HARNESS, str(PYODIDE), str(bundle), str(script)],
