@@ -1,13 +1,12 @@
-"""serve.py: what it serves, what it refuses, and how it checks the runtime's wheels."""
+"""The development server (site_tools.server): what it serves and what it refuses."""
 
 import gzip
-import hashlib
 import http.client
 import threading
 
 import pytest
 
-import serve
+from site_tools.server import make_server
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +22,7 @@ def site(tmp_path_factory):
     outside.write_text("must never be served")
     quiz = www.parent / "quiz.json"
     quiz.write_text('{"id": "q"}')
-    server = serve.make_server("127.0.0.1", 0, www=www, quiz=quiz, quiet=True)
+    server = make_server("127.0.0.1", 0, www=www, quiz=quiz, quiet=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield server.server_address[1]
     server.shutdown()
@@ -89,18 +88,3 @@ def test_unchanged_file_revalidates_with_304(site):
     etag = resp.getheader("ETag")
     again, body = request(site, "GET", "/m.mjs", {"If-None-Match": etag})
     assert again.status == 304 and body == b""
-
-
-def test_a_wheel_with_the_wrong_sha256_is_refused(tmp_path):
-    wheel = tmp_path / "numpy-2.0.2-cp312-cp312-pyodide_2024_0_wasm32.whl"
-    wheel.write_bytes(b"not the real wheel")
-    with pytest.raises(serve.SetupError, match="refusing numpy-2.0.2.*sha256"):
-        serve.verify_wheel(wheel, "ebb61241d962b98b21597d7ce43b67668a6d5bab3acec4fbe958657320d7cd08")
-    serve.verify_wheel(wheel, hashlib.sha256(b"not the real wheel").hexdigest())  # the right hash passes
-
-
-def test_wheel_list_follows_dependencies_in_the_lock():
-    lock = {"packages": {"numpy": {"file_name": "n.whl", "depends": ["a"]}, "a": {"file_name": "a.whl", "depends": []},
-                         "unused": {"file_name": "u.whl", "depends": []}}}
-    names = [e["file_name"] for e in serve.wheels_needed(lock)]
-    assert names == ["a.whl", "n.whl"]
