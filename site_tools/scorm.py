@@ -115,7 +115,7 @@ def scorm_manifest(files, version="1.2", title="Training a Tiny Language Model",
                            mastery=f"{pass_percent:g}", scaled=f"{pass_percent / 100:g}")
 
 
-def make_scorm(out, version="1.2", www=WWW, quiz=QUIZ):
+def make_scorm(out, version="1.2", www=WWW, quiz=QUIZ, vendor=None):
     """Write a SCORM package (zip with imsmanifest.xml at its root) of the static site to `out`; return its
     entries. The page needs no change for it: lms.py finds the LMS's SCORM API in the frames above the page."""
     out = Path(out)
@@ -126,7 +126,7 @@ def make_scorm(out, version="1.2", www=WWW, quiz=QUIZ):
     try:
         with tempfile.TemporaryDirectory() as tmp:
             site = Path(tmp) / "site"
-            files = build_site(site, www, quiz)
+            files = build_site(site, www, quiz, vendor)
             quiz_data = quiz_check.parse(Path(quiz).read_text(encoding="utf-8"))
             manifest = scorm_manifest(files, version, page_title(www), quiz_data["id"], quiz_data["pass_percent"])
             out.parent.mkdir(parents=True, exist_ok=True)

@@ -88,3 +88,27 @@ def test_unchanged_file_revalidates_with_304(site):
     etag = resp.getheader("ETag")
     again, body = request(site, "GET", "/m.mjs", {"If-None-Match": etag})
     assert again.status == 304 and body == b""
+
+
+def test_a_symlink_under_the_root_is_never_followed(tmp_path):
+    """A link could point anywhere on the author's machine; the exports leave links out by the same rule."""
+    www = tmp_path / "www"
+    (www / "app").mkdir(parents=True)
+    (www / "index.html").write_text("page")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("must never be served")
+    (www / "evil.txt").symlink_to(secret)
+    (www / "linked").symlink_to(tmp_path, target_is_directory=True)
+    (www / "app" / "twice.txt").symlink_to(www / "index.html")  # even a link that stays inside
+    server = make_server("127.0.0.1", 0, www=www, quiz=tmp_path / "quiz.json", quiet=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        port = server.server_address[1]
+        for path in ("/evil.txt", "/linked/secret.txt", "/app/twice.txt"):
+            resp, body = request(port, "GET", path)
+            assert resp.status == 404, path
+            assert b"must never be served" not in body and b"page" not in body
+        assert request(port, "GET", "/index.html")[0].status == 200
+    finally:
+        server.shutdown()
+        server.server_close()
