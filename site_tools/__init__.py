@@ -10,6 +10,7 @@
     quiz_check      `--check`: the quiz file run through the page's own validator
     site            `--build`: the page as a static site
     scorm           `--scorm`: the static site as a SCORM package for an LMS
+    zips            zip entries written reproducibly (one timestamp)
     browser         Chromium and a serve.py process for the end-to-end tests and the benchmarks
 
 Standard library only: serve.py must run on a fresh machine before anything is installed.

@@ -10,8 +10,8 @@ import hashlib
 import zipfile
 
 from .paths import CHARLM, VENDOR
+from .zips import write_entry
 
-ZIP_TIME = (2020, 1, 1, 0, 0, 0)  # one timestamp for every entry, so the same sources give the same archive
 DISTRIBUTION = "charlm-lesson"    # the name on PyPI is taken by an unrelated project; the import name is charlm
 SUMMARY = "A tiny next-character language model trainer in pure numpy (the charlm lesson's package)."
 
@@ -41,15 +41,11 @@ def wheel_url(package=CHARLM):
     return "vendor/" + wheel_name(package)
 
 
-def _write(z, name, data):
-    z.writestr(zipfile.ZipInfo(name, ZIP_TIME), data, zipfile.ZIP_DEFLATED)
-
-
 def pack_charlm(out, package=CHARLM):
     """charlm's sources as the zip the worker unpacks onto Pyodide's file system."""
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
         for p in charlm_sources(package):
-            _write(z, p.relative_to(package.parent).as_posix(), p.read_bytes())
+            write_entry(z, p.relative_to(package.parent).as_posix(), p.read_bytes())
 
 
 def pack_wheel(out, package=CHARLM):
@@ -68,8 +64,8 @@ def pack_wheel(out, package=CHARLM):
     record.append(f"{info}/RECORD,,")
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
         for name, data in entries:
-            _write(z, name, data)
-        _write(z, f"{info}/RECORD", ("\n".join(record) + "\n").encode())
+            write_entry(z, name, data)
+        write_entry(z, f"{info}/RECORD", ("\n".join(record) + "\n").encode())
 
 
 def _fresh(out, pack, package):

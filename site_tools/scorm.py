@@ -11,10 +11,10 @@ from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 from . import quiz_check
-from .charlm_pack import ZIP_TIME
-from .errors import ExportError, describe_os_error
+from .errors import ExportError, describe_os_error, refuse_path_under_a_file
 from .paths import QUIZ, WWW
 from .site import build_site
+from .zips import write_entry
 
 STORED = {".whl", ".zip"}  # already compressed: deflating them again only costs time
 
@@ -123,6 +123,7 @@ def make_scorm(out, version="1.2", www=WWW, quiz=QUIZ, vendor=None):
         raise ExportError(f"{out}: a SCORM package is a .zip file; give a name ending in .zip")
     if out.is_dir():
         raise ExportError(f"{out} is a folder; give a file name ending in .zip")
+    refuse_path_under_a_file(out)
     try:
         with tempfile.TemporaryDirectory() as tmp:
             site = Path(tmp) / "site"
@@ -133,14 +134,15 @@ def make_scorm(out, version="1.2", www=WWW, quiz=QUIZ, vendor=None):
             partial = out.with_name(out.name + ".tmp")
             try:
                 with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as z:
-                    z.writestr(zipfile.ZipInfo("imsmanifest.xml", ZIP_TIME), manifest, zipfile.ZIP_DEFLATED)
+                    write_entry(z, "imsmanifest.xml", manifest)
                     for rel in files:
                         method = zipfile.ZIP_STORED if Path(rel).suffix in STORED else zipfile.ZIP_DEFLATED
-                        z.writestr(zipfile.ZipInfo(rel, ZIP_TIME), (site / rel).read_bytes(), method)
+                        write_entry(z, rel, (site / rel).read_bytes(), method)
                 partial.replace(out)
             except BaseException:
                 partial.unlink(missing_ok=True)  # a half-written package must not look like a finished one
                 raise
     except OSError as e:
-        raise ExportError(describe_os_error(e)) from None
+        inside = [out.parent, tempfile.gettempdir()]  # the package, and the site built for it on the way
+        raise ExportError(describe_os_error(e, "write the package to", out, inside)) from None
     return ["imsmanifest.xml"] + files

@@ -24,6 +24,7 @@ TYPES = {".mjs": "text/javascript", ".js": "text/javascript", ".wasm": "applicat
          ".txt": "text/plain", ".png": "image/png"}
 TIMEOUT = 30   # seconds a connection may sit idle mid-request before it is dropped
 BACKLOG = 128  # connections the kernel queues while every thread is busy (socketserver's default is 5)
+CHUNK = 256 * 1024  # bytes per write of a response body
 
 
 def resolve(url_path, roots):
@@ -105,7 +106,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         data = self.send_head()
         if data:
-            self.wfile.write(data)
+            # In pieces: the timeout bounds each write, so a slow learner's link gets TIMEOUT per piece, not for
+            # the whole 10 MB (socket.sendall's timeout covers all the data it is given).
+            view = memoryview(data)
+            for start in range(0, len(view), CHUNK):
+                self.wfile.write(view[start:start + CHUNK])
 
     def do_HEAD(self):
         self.send_head()

@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 
 from .charlm_pack import pack_charlm, pack_wheel, wheel_name
-from .errors import ExportError, describe_os_error
+from .errors import ExportError, describe_os_error, refuse_path_under_a_file
 from .paths import QUIZ, ROOT, VENDOR, WWW
 from .quiz_check import check_quiz
 from .runtime import runtime_files
@@ -100,6 +100,8 @@ def build_site(dest, www=WWW, quiz=QUIZ, vendor=None):
                           + "; ".join(lines))
     dest = Path(dest)
     vendor = VENDOR if vendor is None and Path(www) == WWW else vendor
+    refuse_path_under_a_file(dest)
+    staging = None
     try:
         _refuse_unsafe_target(dest)
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -115,4 +117,5 @@ def build_site(dest, www=WWW, quiz=QUIZ, vendor=None):
         return sorted(p.relative_to(dest).as_posix() for p in dest.rglob("*")
                       if p.is_file() and p.name != BUILD_MARKER)
     except OSError as e:
-        raise ExportError(describe_os_error(e)) from None
+        inside = [dest.parent] if staging is None else [staging, dest]
+        raise ExportError(describe_os_error(e, "write the site to", dest, inside)) from None

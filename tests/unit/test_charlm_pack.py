@@ -12,6 +12,7 @@ import pytest
 
 from site_tools import charlm_pack
 from site_tools.paths import CHARLM
+from site_tools.zips import ZIP_TIME
 
 
 def test_the_wheel_is_named_for_the_distribution_and_charlms_version():
@@ -41,7 +42,7 @@ def test_the_wheel_holds_charlm_its_metadata_and_a_record_of_every_file(tmp_path
             expected = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
             assert digest == f"sha256={expected}" and int(size) == len(data), name
         assert record[-1] == [f"{info}/RECORD", "", ""]
-        assert {i.date_time for i in z.infolist()} == {charlm_pack.ZIP_TIME}
+        assert {i.date_time for i in z.infolist()} == {ZIP_TIME}
 
 
 def test_the_same_sources_give_the_same_bytes(tmp_path):
