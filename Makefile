@@ -20,6 +20,7 @@ venv: $(PY)
 setup: chromium venv
 	$(PY) serve.py --setup
 
+# Not yet part of `make test`: files outside site_tools/ and serve.py still have a few long lines.
 lint: venv
 	$(PY) -m ruff check .
 
@@ -46,3 +47,4 @@ serve:
 
 bench: venv
 	$(PY) bench/bench_charlm.py
+	$(PY) bench/crowd.py

@@ -19,11 +19,10 @@ It needs Playwright (Python) and a Chromium: Debian's `chromium`, or any Chrome 
 """
 
 import argparse
+import functools
 import os
 import platform
-import shutil
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -35,12 +34,11 @@ import numpy as np  # noqa: E402
 
 import charlm  # noqa: E402  (before numpy: charlm picks the BLAS thread count when it loads numpy first)
 import charlm.texts  # noqa: E402
+from site_tools import browser as browser_tools  # noqa: E402
 
 BOOT_TIMEOUT_MS = 120_000  # Pyodide + numpy + charlm in a cold context; a few seconds unless the machine is busy
 CPYTHON_WINDOW = 1.5       # seconds per timed CPython run: 80+ steps even for the transformer, so a validation
                            # (every 50 steps, as on the page) weighs about as much as in the browser's window
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
 
 # Installed before the page's own scripts. Times come from the page's clock (ms since its navigation started), taken
 # the moment the page changes an attribute, so the Python side's polling adds no error. The page and its worker
@@ -74,29 +72,21 @@ PROBE_JS = """
 """
 
 
-def find_chromium():
-    """The path of a Chromium/Chrome binary (CHARLM_CHROMIUM, else the first found on PATH), or exit saying how."""
-    named = os.environ.get("CHARLM_CHROMIUM")
-    if named:
-        if Path(named).exists():
-            return named
-        sys.exit(f"CHARLM_CHROMIUM names {named}, which does not exist; point it at a Chrome or Chromium binary.")
-    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome"):
-        found = shutil.which(name)
-        if found:
-            return found
-    sys.exit("No Chromium found. Install one (`apt-get install chromium`) or set CHARLM_CHROMIUM to a Chrome binary.")
+def chromium_or_exit():
+    """The Chromium to drive, or exit saying how to get one."""
+    found = browser_tools.find_chromium()
+    if found is None:
+        sys.exit("No Chromium found. Install one (`apt-get install chromium`) or set CHARLM_CHROMIUM to a Chrome "
+                 "or Chromium binary.")
+    return found
 
 
 def start_server():
-    """Start serve.py on a free port; return (process, base URL)."""
-    proc = subprocess.Popen([sys.executable, str(REPO / "serve.py"), "--port", "0", "--quiet"], cwd=REPO,
-                            stdout=subprocess.PIPE, text=True)
-    line = proc.stdout.readline()
-    if "http://" not in line:
-        proc.kill()
-        sys.exit(f"serve.py did not start (it printed {line!r}); run `python3 serve.py --setup` to see why.")
-    return proc, "http://" + line.split("http://", 1)[1].split()[0].rstrip("/")
+    """Start serve.py on a free port; return (process, base URL), or exit saying what went wrong."""
+    try:
+        return browser_tools.start_server()
+    except browser_tools.ServerDidNotStart as e:
+        sys.exit(str(e))
 
 
 def wait_ready(page, what):
@@ -135,7 +125,7 @@ def loads(browser, url, repeats):
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         context.add_init_script(PROBE_JS)
         page = context.new_page()
-        cold.append(timed_load(page, lambda: page.goto(url), "cold load"))
+        cold.append(timed_load(page, functools.partial(page.goto, url), "cold load"))
         warm.append(timed_load(page, page.reload, "reload"))
         if i < repeats - 1:
             context.close()
@@ -235,7 +225,7 @@ def main():
     rows, runtime = [], ""
     try:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS)
+            browser = pw.chromium.launch(executable_path=chromium_or_exit(), args=browser_tools.CHROMIUM_ARGS)
             chromium = browser.version
             for model in models:
                 d = charlm.DEFAULTS[model]
@@ -254,8 +244,7 @@ def main():
                              "cold": cold, "warm": warm, "native": native, **web})
             browser.close()
     finally:
-        server.terminate()
-        server.wait(10)
+        browser_tools.stop_server(server)
     load_after = os.getloadavg()
 
     print(f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, load average {load_before[0]:.1f} before and "

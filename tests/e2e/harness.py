@@ -4,51 +4,26 @@ Fixtures live in conftest.py; tests import these plain functions from here (a mo
 never be confused with another conftest).
 """
 
-import os
-import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
+from site_tools import browser
+from site_tools.browser import CHROMIUM_ARGS, find_chromium, stop_server  # noqa: F401  (the fixtures' imports)
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 BOOT_TIMEOUT_MS = 90_000  # worker start: Pyodide + numpy + charlm; ~4 s here, slack for slow CI
 
 
-def find_chromium():
-    """The path of a Chromium/Chrome binary, or None."""
-    named = os.environ.get("CHARLM_CHROMIUM")
-    if named:
-        return named if Path(named).exists() else None
-    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
-
-
 def start_server(*extra):
-    """Start `serve.py` on a free port; return (process, base URL)."""
-    proc = subprocess.Popen([sys.executable, str(ROOT / "serve.py"), "--port", "0", "--quiet", *extra],
-                            cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    line = proc.stdout.readline()
-    if "http://" not in line:
-        proc.kill()
-        pytest.fail(f"serve.py did not start: {line!r}", pytrace=False)
-    url = line.split("http://", 1)[1].split()[0].rstrip("/")
-    return proc, "http://" + url
-
-
-def stop_server(proc):
-    proc.terminate()
+    """Start `serve.py` on a free port; return (process, base URL). A server that does not start fails the test."""
     try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+        return browser.start_server(*extra)
+    except browser.ServerDidNotStart as e:
+        pytest.fail(str(e), pytrace=False)
 
 
 class Requests(list):

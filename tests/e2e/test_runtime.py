@@ -1,13 +1,21 @@
 """The stack itself: the page boots Pyodide with numpy and charlm in a worker, and everything comes from our server."""
 
+import json
 import re
+import urllib.request
+import zipfile
+from io import BytesIO
 
-from harness import open_page
+from harness import ROOT, open_page
+
+from site_tools.charlm_pack import charlm_version, wheel_url
+
+PYODIDE_PIN = json.loads((ROOT / "package.json").read_text())["dependencies"]["pyodide"]
 
 
 def test_worker_reports_python_numpy_and_charlm_versions(lesson):
     footer = lesson.inner_text("#runtime")
-    assert re.search(r"Pyodide 0\.27\.7", footer), footer
+    assert re.search(rf"Pyodide {re.escape(PYODIDE_PIN)}\b", footer), footer
     assert re.search(r"numpy 2\.0\.2", footer), footer
     assert re.search(r"charlm \d+\.\d+\.\d+", footer), footer
     assert lesson.errors == []
@@ -57,3 +65,12 @@ def test_a_runtime_that_cannot_start_explains_itself(browser, server_url):
         assert page.get_attribute("body", "data-trainer") == "loading"
     finally:
         context.close()
+
+
+def test_the_learners_charlm_download_is_served_as_a_wheel(server_url):
+    with urllib.request.urlopen(f"{server_url}/{wheel_url()}", timeout=30) as resp:
+        assert resp.headers["Content-Type"] == "application/zip"
+        data = resp.read()
+    with zipfile.ZipFile(BytesIO(data)) as z:
+        assert "charlm/__init__.py" in z.namelist()
+        assert f"Version: {charlm_version()}" in z.read(f"charlm_lesson-{charlm_version()}.dist-info/METADATA").decode()

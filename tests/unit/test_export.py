@@ -1,18 +1,22 @@
-"""serve.py for course authors: --check, the static site (--build) and the SCORM package (--scorm)."""
+"""For course authors: --check, the static site (--build) and the SCORM package (--scorm)."""
 
 import json
 import re
+import urllib.parse
 import xml.etree.ElementTree as ET
 import zipfile
-from pathlib import Path
 
 import pytest
 from app import quiz as quiz_mod
 
 import serve
+from site_tools.errors import ExportError
+from site_tools.paths import ROOT, VENDOR, WWW
+from site_tools.quiz_check import check_quiz
+from site_tools.scorm import make_scorm, scorm_manifest
+from site_tools.site import build_site
 
-ROOT = Path(serve.__file__).resolve().parent
-NEEDS_RUNTIME = pytest.mark.skipif(not (serve.VENDOR / "pyodide" / "pyodide-lock.json").exists(),
+NEEDS_RUNTIME = pytest.mark.skipif(not (VENDOR / "pyodide" / "pyodide-lock.json").exists(),
                                    reason="needs the runtime in www/vendor (run `python3 serve.py --setup`)")
 CP_12 = "{http://www.imsproject.org/xsd/imscp_rootv1p1p2}"
 CP_2004 = "{http://www.imsglobal.org/xsd/imscp_v1p1}"
@@ -45,7 +49,7 @@ def test_check_of_the_repository_quiz_counts_its_questions_and_points(capsys):
 
 
 def test_check_says_one_question_and_one_point_in_the_singular(tmp_path):
-    ok, lines = serve.check_quiz(write_quiz(tmp_path, small_quiz()), "quiz.json")
+    ok, lines = check_quiz(write_quiz(tmp_path, small_quiz()), "quiz.json")
     assert ok and lines == ["quiz.json: OK (1 question, 1 point)"]
 
 
@@ -88,7 +92,7 @@ FILES = ["app/quiz.py", "index.html", "quiz.json", "vendor/pyodide/numpy-2.0.2-c
     ("2004", CP_2004, ADLCP_2004, "scormType", "2004 4th Edition"),
 ])
 def test_manifest_is_well_formed_and_lists_every_file(version, cp, adlcp, scormtype, schemaversion):
-    xml = serve.scorm_manifest(FILES, version, title="Tom & Jerry <3", identifier="mod-1", pass_percent=62.5)
+    xml = scorm_manifest(FILES, version, title="Tom & Jerry <3", identifier="mod-1", pass_percent=62.5)
     root = ET.fromstring(xml.encode("utf-8"))
     assert root.tag == cp + "manifest" and root.get("identifier") == "mod-1"
     assert root.find(f"{cp}metadata/{cp}schema").text == "ADL SCORM"
@@ -104,7 +108,7 @@ def test_manifest_is_well_formed_and_lists_every_file(version, cp, adlcp, scormt
     assert item.get("identifierref") == sco.get("identifier")
     assert sco.get(adlcp + scormtype) == "sco" and sco.get("href") == "index.html"
     listed = [f.get("href") for f in sco.findall(f"{cp}file")]
-    assert sorted(listed) == sorted(serve.urllib.parse.quote(f) for f in FILES)
+    assert sorted(listed) == sorted(urllib.parse.quote(f) for f in FILES)
     if version == "1.2":
         assert item.find(f"{adlcp}masteryscore").text == "62.5"
     else:
@@ -113,15 +117,15 @@ def test_manifest_is_well_formed_and_lists_every_file(version, cp, adlcp, scormt
 
 
 def test_manifest_identifier_is_a_valid_xml_id_even_for_a_quiz_id_starting_with_a_digit():
-    root = ET.fromstring(serve.scorm_manifest(FILES, identifier="6th-module").encode())
+    root = ET.fromstring(scorm_manifest(FILES, identifier="6th-module").encode())
     assert re.fullmatch(r"[A-Za-z_][\w.-]*", root.get("identifier"))
 
 
 def test_manifest_refuses_an_unknown_version_or_a_package_without_index_html():
-    with pytest.raises(serve.ExportError, match="1.2 or 2004"):
-        serve.scorm_manifest(FILES, "1.3")
-    with pytest.raises(serve.ExportError, match="index.html"):
-        serve.scorm_manifest(["main.py"])
+    with pytest.raises(ExportError, match="1.2 or 2004"):
+        scorm_manifest(FILES, "1.3")
+    with pytest.raises(ExportError, match="index.html"):
+        scorm_manifest(["main.py"])
 
 
 # ---- the static site -------------------------------------------------------------------------------------
@@ -129,7 +133,7 @@ def test_manifest_refuses_an_unknown_version_or_a_package_without_index_html():
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     dest = tmp_path_factory.mktemp("out") / "site"
-    files = serve.build_site(dest)
+    files = build_site(dest)
     return dest, files
 
 
@@ -180,26 +184,26 @@ def test_every_path_the_page_names_is_relative_and_present(site):
 def test_a_rebuild_replaces_its_own_folder_but_no_other(site, tmp_path):
     dest, files = site
     (dest / "stale.txt").write_text("from an older build")
-    assert serve.build_site(dest) == files
+    assert build_site(dest) == files
     assert not (dest / "stale.txt").exists()
     foreign = tmp_path / "mine"
     foreign.mkdir()
     (foreign / "notes.txt").write_text("keep me")
-    with pytest.raises(serve.ExportError, match="not empty"):
-        serve.build_site(foreign)
+    with pytest.raises(ExportError, match="not empty"):
+        build_site(foreign)
     assert (foreign / "notes.txt").read_text() == "keep me"
 
 
-@pytest.mark.parametrize("target", [lambda: serve.WWW, lambda: serve.ROOT, lambda: serve.WWW / "app" / "out"])
+@pytest.mark.parametrize("target", [lambda: WWW, lambda: ROOT, lambda: WWW / "app" / "out"])
 def test_build_never_writes_into_the_sources(target):
-    with pytest.raises(serve.ExportError, match="own sources"):
-        serve.build_site(target())
+    with pytest.raises(ExportError, match="own sources"):
+        build_site(target())
 
 
 def test_build_refuses_a_broken_quiz_and_names_its_problems(tmp_path):
     quiz = write_quiz(tmp_path, small_quiz(title=""))
-    with pytest.raises(serve.ExportError, match="title"):
-        serve.build_site(tmp_path / "site", quiz=quiz)
+    with pytest.raises(ExportError, match="title"):
+        build_site(tmp_path / "site", quiz=quiz)
     assert not (tmp_path / "site").exists()
 
 
@@ -209,7 +213,7 @@ def test_build_refuses_a_broken_quiz_and_names_its_problems(tmp_path):
 @pytest.mark.parametrize("version", ["1.2", "2004"])
 def test_package_has_the_manifest_at_its_root_listing_every_other_entry(tmp_path, version):
     out = tmp_path / "module.zip"
-    entries = serve.make_scorm(out, version)
+    entries = make_scorm(out, version)
     with zipfile.ZipFile(out) as z:
         names = z.namelist()
         manifest = ET.fromstring(z.read("imsmanifest.xml"))
@@ -218,13 +222,13 @@ def test_package_has_the_manifest_at_its_root_listing_every_other_entry(tmp_path
     assert "index.html" in names and not [n for n in names if n.startswith("/") or ".." in n.split("/")]
     cp = CP_12 if version == "1.2" else CP_2004
     assert manifest.find(f"{cp}metadata/{cp}schemaversion").text.startswith(version)
-    listed = {serve.urllib.parse.unquote(f.get("href")) for f in manifest.iter(f"{cp}file")}
+    listed = {urllib.parse.unquote(f.get("href")) for f in manifest.iter(f"{cp}file")}
     assert listed == set(names) - {"imsmanifest.xml"}
 
 
 def test_package_name_must_end_in_zip(tmp_path):
-    with pytest.raises(serve.ExportError, match=r"\.zip"):
-        serve.make_scorm(tmp_path / "module.scorm")
+    with pytest.raises(ExportError, match=r"\.zip"):
+        make_scorm(tmp_path / "module.scorm")
 
 
 @NEEDS_RUNTIME

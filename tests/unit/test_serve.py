@@ -1,13 +1,12 @@
-"""serve.py: what it serves, what it refuses, and how it checks the runtime's wheels."""
+"""The development server (site_tools.server): what it serves and what it refuses."""
 
 import gzip
-import hashlib
 import http.client
 import threading
 
 import pytest
 
-import serve
+from site_tools.server import make_server
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +22,7 @@ def site(tmp_path_factory):
     outside.write_text("must never be served")
     quiz = www.parent / "quiz.json"
     quiz.write_text('{"id": "q"}')
-    server = serve.make_server("127.0.0.1", 0, www=www, quiz=quiz, quiet=True)
+    server = make_server("127.0.0.1", 0, www=www, quiz=quiz, quiet=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield server.server_address[1]
     server.shutdown()
@@ -91,16 +90,25 @@ def test_unchanged_file_revalidates_with_304(site):
     assert again.status == 304 and body == b""
 
 
-def test_a_wheel_with_the_wrong_sha256_is_refused(tmp_path):
-    wheel = tmp_path / "numpy-2.0.2-cp312-cp312-pyodide_2024_0_wasm32.whl"
-    wheel.write_bytes(b"not the real wheel")
-    with pytest.raises(serve.SetupError, match="refusing numpy-2.0.2.*sha256"):
-        serve.verify_wheel(wheel, "ebb61241d962b98b21597d7ce43b67668a6d5bab3acec4fbe958657320d7cd08")
-    serve.verify_wheel(wheel, hashlib.sha256(b"not the real wheel").hexdigest())  # the right hash passes
-
-
-def test_wheel_list_follows_dependencies_in_the_lock():
-    lock = {"packages": {"numpy": {"file_name": "n.whl", "depends": ["a"]}, "a": {"file_name": "a.whl", "depends": []},
-                         "unused": {"file_name": "u.whl", "depends": []}}}
-    names = [e["file_name"] for e in serve.wheels_needed(lock)]
-    assert names == ["a.whl", "n.whl"]
+def test_a_symlink_under_the_root_is_never_followed(tmp_path):
+    """A link could point anywhere on the author's machine; the exports leave links out by the same rule."""
+    www = tmp_path / "www"
+    (www / "app").mkdir(parents=True)
+    (www / "index.html").write_text("page")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("must never be served")
+    (www / "evil.txt").symlink_to(secret)
+    (www / "linked").symlink_to(tmp_path, target_is_directory=True)
+    (www / "app" / "twice.txt").symlink_to(www / "index.html")  # even a link that stays inside
+    server = make_server("127.0.0.1", 0, www=www, quiz=tmp_path / "quiz.json", quiet=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        port = server.server_address[1]
+        for path in ("/evil.txt", "/linked/secret.txt", "/app/twice.txt"):
+            resp, body = request(port, "GET", path)
+            assert resp.status == 404, path
+            assert b"must never be served" not in body and b"page" not in body
+        assert request(port, "GET", "/index.html")[0].status == 200
+    finally:
+        server.shutdown()
+        server.server_close()
