@@ -384,25 +384,16 @@ def quiz_module():
 
 
 def check_quiz(path, name=None):
-    """Check a quiz file: (True, ["quiz.json: OK (9 questions, 11 points)"]) or (False, one line per problem)."""
-    quiz_mod = quiz_module()
+    """Check a quiz file: (True, ["quiz.json: OK (9 questions, 11 points)"]) or (False, one line per problem).
+    The verdict is app/quiz.py's check, the one the page applies to the same bytes."""
     name = name or str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        raw = Path(path).read_bytes()
     except FileNotFoundError:
         return False, [f"{name}: no such file; give the path of the quiz file (the default is quiz.json)"]
-    except UnicodeDecodeError:
-        return False, [f"{name}: not UTF-8 text; save it as UTF-8 in your editor"]
     except OSError as e:
         return False, [f"{name}: cannot be read ({e.strerror})"]
-    try:
-        quiz = quiz_mod.parse(text)
-    except quiz_mod.QuizError as e:
-        return False, [f"{name}: {p}" for p in e.problems]
-    n = len(quiz["questions"])
-    points = sum(q["points"] for q in quiz["questions"])
-    shown = str(points) if isinstance(points, int) else f"{points:g}"
-    return True, [f"{name}: OK ({n} question{'s' * (n != 1)}, {shown} point{'s' * (points != 1)})"]
+    return quiz_module().check(raw, name)
 
 
 def site_files(www=WWW):
@@ -589,7 +580,7 @@ def scorm_manifest(files, version="1.2", title="Training a Tiny Language Model",
 
 def make_scorm(out, version="1.2", www=WWW, quiz=QUIZ):
     """Write a SCORM package (zip with imsmanifest.xml at its root) of the static site to `out`; return its
-    entries. The page needs no change for it: lms.py finds the LMS's SCORM API in the frames above the page."""
+    entries. The page needs no change for it: scorm.py finds the LMS's SCORM API in the frames above the page."""
     out = Path(out)
     if out.suffix.lower() != ".zip":
         raise ExportError(f"{out}: a SCORM package is a .zip file; give a name ending in .zip")
