@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from app import quiz as quiz_mod
-from app import quiz_score, scorm, xapi
+from app import quiz_score, quiz_state, scorm, xapi
 from harness import BOOT_TIMEOUT_MS, answer_quiz, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -213,9 +213,16 @@ def test_scorm_session_against_scorm_again(browser, server_url, version):
 
 @pytest.mark.parametrize("version", ["1.2", "2004"])
 def test_a_relaunch_restores_the_answers_from_suspend_data(browser, server_url, version):
-    answers = some_answers()
-    number = [q for q in QUIZ["questions"] if q["type"] == "number"][0]
-    answers[number["id"]] = "0,5"
+    # the longest answers the shipped quiz can have in suspend data: every choice ticked, each number typed to the
+    # kept limit; and one number question left blank
+    answers = {}
+    for q in QUIZ["questions"]:
+        if q["type"] == "number":
+            answers[q["id"]] = "-0," + "9" * (quiz_state.MAX_TYPED - 3)
+        else:
+            ids = [c["id"] for c in q["choices"]]
+            answers[q["id"]] = ids[-1] if q["type"] == "single" else ids
+    del answers[[q["id"] for q in QUIZ["questions"] if q["type"] == "number"][0]]
     page, frame = open_in_lms(browser, server_url, version)
     try:
         answer_quiz(frame, QUIZ, answers)  # answered, not checked
