@@ -10,7 +10,7 @@ data-score, data-max, data-percent and data-passed once checked.
 from pyscript import document
 
 from app import quiz_score, quiz_state
-from app.dom import clear, make
+from app.dom import clear, make, on
 from app.quiz_schema import number_text
 
 
@@ -155,9 +155,9 @@ def fill(entries, answers):
 
 class QuizForm:
     """The whole form: intro, questions, score line and buttons. on_button(name, event) gets "check",
-    "solutions" and "retry" clicks; callback(fn) wraps a handler so a Python error is shown, not raised."""
+    "solutions" and "retry" clicks; shielded(fn) wraps a handler so a Python error is shown, not raised."""
 
-    def __init__(self, body, quiz, attempt, storage, callback, on_button):
+    def __init__(self, body, quiz, attempt, storage, shielded, on_button):
         self.body, self.quiz = body, quiz
         self.entries = {}  # question id -> render_question(...) entry
         clear(body)
@@ -192,7 +192,7 @@ class QuizForm:
             "retry": make("button", None, "Try again", type="button", id="quiz-retry"),
         }
         for name in ("check", "solutions", "retry"):
-            self.buttons[name].addEventListener("click", callback(self._clicked(on_button, name)))
+            on(self.buttons[name], "click", shielded(self._clicked(on_button, name)))
             actions.append(self.buttons[name])
         body.append(actions)
         self.show_buttons(False, False)

@@ -22,7 +22,7 @@ from pyscript.ffi import create_proxy, to_js
 
 from app import quiz as quiz_mod
 from app import quiz_score, quiz_state, scorm, xapi
-from app.dom import el, guarded
+from app.dom import el, guarded, on
 from app.quiz_form import QuizForm, collect, fill
 
 QUIZ_URL = "quiz.json"  # relative to the page, so the static build and the SCORM package find it too
@@ -54,21 +54,25 @@ class QuizView:
     def start(self):
         self.section.dataset.state = "loading"
         guarded(self.start_lms)
-        window.addEventListener("pagehide", self.callback(self.page_hidden))
-        document.addEventListener("visibilitychange", self.callback(self.visibility_changed))
-        self.body.addEventListener("change", self.callback(self.answers_changed))
-        self.body.addEventListener("input", self.callback(self.answers_changed))
+        on(JS_WINDOW, "pagehide", self.shielded(self.page_hidden))
+        on(document, "visibilitychange", self.shielded(self.visibility_changed))
+        on(self.body, "change", self.shielded(self.answers_changed))
+        on(self.body, "input", self.shielded(self.answers_changed))
         window.fetch(QUIZ_URL).then(self.callback(self.got_response), self.callback(self.fetch_failed))
 
-    def callback(self, fn):
-        """fn as a JS callback that shows a Python error in #quiz-error instead of raising it."""
+    def shielded(self, fn):
+        """fn, showing a Python error in #quiz-error instead of raising it (an event handler for dom.on)."""
         def call(*args):
             try:
                 fn(*args)
             except Exception as e:
                 self.fail("The quiz stopped unexpectedly (" + type(e).__name__ + ": " + str(e) + "). "
                           "Reload the page to try again; the trainer above is not affected.")
-        return create_proxy(call)
+        return call
+
+    def callback(self, fn):
+        """shielded(fn) as a JavaScript callback, for a promise's then()."""
+        return create_proxy(self.shielded(fn))
 
     def fail(self, message):
         self.error_box.textContent = message
@@ -127,7 +131,7 @@ class QuizView:
         self.section.dataset.state = "ready"
 
     def draw(self):
-        self.form = QuizForm(self.body, self.quiz, self.attempt, self.storage, self.callback, self.clicked)
+        self.form = QuizForm(self.body, self.quiz, self.attempt, self.storage, self.shielded, self.clicked)
 
     # ---- answers and checking ------------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ receiving page adds it before storing a statement.
 
 from app.quiz_schema import number_text
 
-VOCABULARY = "adlnet.gov/expapi/verbs/"  # the ADL verb vocabulary's IRIs: "http://" + this + the verb
+VOCABULARY = "adlnet.gov/expapi/verbs/"  # the ADL verb vocabulary: its IRIs are the http scheme, this, the verb
 VERBS = ("answered", "completed", "passed", "failed")
 ATTEMPT = "urn:charlm:xapi:attempt"  # context extension: the attempt number, 1 for the first
 
