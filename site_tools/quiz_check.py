@@ -24,21 +24,13 @@ def parse(text):
 
 
 def check_quiz(path, name=None):
-    """Check a quiz file: (True, ["quiz.json: OK (9 questions, 11 points)"]) or (False, one line per problem)."""
+    """Check a quiz file: (True, ["quiz.json: OK (9 questions, 11 points)"]) or (False, one line per problem).
+    The verdict is app/quiz.py's check, the one the page applies to the same bytes."""
     name = name or str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        raw = Path(path).read_bytes()
     except FileNotFoundError:
         return False, [f"{name}: no such file; give the path of the quiz file (the default is quiz.json)"]
-    except UnicodeDecodeError:
-        return False, [f"{name}: not UTF-8 text; save it as UTF-8 in your editor"]
     except OSError as e:
         return False, [f"{name}: cannot be read ({e.strerror})"]
-    try:
-        quiz = parse(text)
-    except QuizError as e:
-        return False, [f"{name}: {p}" for p in e.problems]
-    n = len(quiz["questions"])
-    points = sum(q["points"] for q in quiz["questions"])
-    shown = str(points) if isinstance(points, int) else f"{points:g}"
-    return True, [f"{name}: OK ({n} question{'s' * (n != 1)}, {shown} point{'s' * (points != 1)})"]
+    return page_quiz.check(raw, name)

@@ -1,6 +1,6 @@
 """`--scorm`: the static site as a SCORM package (a zip with imsmanifest.xml at its root) for an LMS.
 
-The page needs no change for it: www/app/lms.py finds the LMS's SCORM API in the frames above the page.
+The page needs no change for it: www/app/scorm.py finds the LMS's SCORM API in the frames above the page.
 """
 
 import html
@@ -117,7 +117,7 @@ def scorm_manifest(files, version="1.2", title="Training a Tiny Language Model",
 
 def make_scorm(out, version="1.2", www=WWW, quiz=QUIZ, vendor=None):
     """Write a SCORM package (zip with imsmanifest.xml at its root) of the static site to `out`; return its
-    entries. The page needs no change for it: lms.py finds the LMS's SCORM API in the frames above the page."""
+    entries. The page needs no change for it: scorm.py finds the LMS's SCORM API in the frames above the page."""
     out = Path(out)
     if out.suffix.lower() != ".zip":
         raise ExportError(f"{out}: a SCORM package is a .zip file; give a name ending in .zip")

@@ -4,7 +4,7 @@ Both must boot, train and run the quiz with no request leaving their server."""
 
 import functools
 import http.server
-import json
+import shutil
 import threading
 import zipfile
 from pathlib import Path
@@ -12,7 +12,17 @@ from pathlib import Path
 import pytest
 from app import quiz as quiz_mod
 from harness import open_page, wait_until
-from test_lms_reporting import RECORDER, answer_and_check, calls
+from test_lms_reporting import (
+    COMMIT,
+    FINISH,
+    SCORM_AGAIN,
+    SET,
+    answer_and_check,
+    assert_clean_session,
+    calls,
+    method,
+    player_html,
+)
 
 import serve
 
@@ -74,16 +84,20 @@ def test_static_site_trains_and_runs_the_quiz_from_a_plain_file_server(browser, 
         httpd.server_close()
 
 
-@pytest.mark.parametrize("version", ["1.2"])
-def test_scorm_package_runs_in_an_lms_frame_and_reports(browser, tmp_path, version):
+@pytest.mark.parametrize("version", ["1.2", "2004"])
+def test_scorm_package_runs_in_an_lms_frame_and_reports_to_scorm_again(browser, tmp_path, version):
     package = tmp_path / "module.zip"
     serve.make_scorm(package, version)
     unpacked = tmp_path / "lms"
     with zipfile.ZipFile(package) as z:
         z.extractall(unpacked)
-    # the LMS's player page, beside the package as an LMS serves them: same origin
-    (unpacked / "player.html").write_text(
-        RECORDER.replace("VERSION", json.dumps(version)).replace("SRC", "index.html"), encoding="utf-8")
+    # the LMS's player page and its runtime (scorm-again) beside the package, as an LMS serves them: same origin
+    (unpacked / "player.html").write_text(player_html(version, "index.html"), encoding="utf-8")
+    runtime = "scorm12.min.js" if version == "1.2" else "scorm2004.min.js"
+    if not (SCORM_AGAIN / runtime).exists():
+        pytest.skip("needs the scorm-again test package: npm install")
+    (unpacked / "scorm-again").mkdir()
+    shutil.copyfile(SCORM_AGAIN / runtime, unpacked / "scorm-again" / runtime)
     httpd, url = serve_folder(unpacked, LmsFileServer)
     page = open_page(browser, url + "/player.html", wait_ready=False)
     try:
@@ -92,9 +106,18 @@ def test_scorm_package_runs_in_an_lms_frame_and_reports(browser, tmp_path, versi
         frame.locator("#step").click()
         frame.locator("#loss-plot[data-step='1']").wait_for(timeout=60_000)
         answer_and_check(frame, all_correct())
-        wait_until(lambda: ("LMSSetValue", "cmi.core.lesson_status", "passed") in calls(page), 10,
+        status = "cmi.core.lesson_status" if version == "1.2" else "cmi.success_status"
+        wait_until(lambda: (method(version, SET), status, "passed", "true", "0") in calls(page)
+                   and calls(page)[-1][0] == method(version, COMMIT), 10,
                    message="the package's quiz reporting to the LMS")
-        assert ("LMSSetValue", "cmi.core.score.raw", "100") in calls(page)
+        cmi = page.evaluate("cmi()")
+        if version == "1.2":
+            assert cmi["core"]["score"]["raw"] == "100" and cmi["core"]["lesson_status"] == "passed"
+        else:
+            assert cmi["score"]["scaled"] == "1" and cmi["completion_status"] == "completed"
+        page.evaluate("document.getElementById('sco').src = 'about:blank'")
+        wait_until(lambda: calls(page)[-1][0] == method(version, FINISH), 10, message="Terminate on leaving")
+        assert_clean_session(page, version)
         assert page.requests.foreign(url) == []
         assert page.errors == []
     finally:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from app import quiz as quiz_mod
+from app import quiz_schema, quiz_score
 from harness import BOOT_TIMEOUT_MS, answer_quiz, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -86,13 +87,13 @@ def test_score_and_pass_state_match_the_quiz_file(page, kind):
         answers = {q["id"]: wrong_answer(q) for q in questions}
     else:  # alternate right and wrong, and leave the last question unanswered
         answers = {q["id"]: (correct_answer if n % 2 == 0 else wrong_answer)(q) for n, q in enumerate(questions[:-1])}
-    expected = quiz_mod.score(QUIZ, answers)
+    expected = quiz_score.score(QUIZ, answers)
     assert kind != "mixed" or 0 < expected["score"] < expected["max"]
     fill(page, QUIZ, answers)
     page.click("#quiz-check")
     page.wait_for_selector("#quiz-score[data-score]")
     assert shown_score(page) == (expected["score"], expected["max"], expected["passed"])
-    assert quiz_mod.summary(expected) in page.inner_text("#quiz-score")
+    assert quiz_score.summary(expected) in page.inner_text("#quiz-score")
     for q in questions:
         verdict = page.get_attribute(f'fieldset[data-question-id="{q["id"]}"]', "data-correct")
         assert verdict == ("true" if expected["questions"][q["id"]]["correct"] else "false"), q["id"]
@@ -141,7 +142,7 @@ def test_answers_and_score_survive_a_reload_and_an_edited_quiz_starts_fresh(brow
         answers = {q["id"]: correct_answer(q) for q in QUIZ["questions"][:3]}
         fill(page, QUIZ, answers)
         page.click("#quiz-check")
-        expected = quiz_mod.score(QUIZ, answers)
+        expected = quiz_score.score(QUIZ, answers)
         page.reload()
         page.wait_for_selector("#quiz[data-state=ready]")
         assert shown_score(page) == (expected["score"], expected["max"], expected["passed"])
@@ -198,7 +199,7 @@ def test_another_valid_quiz_needs_no_code_change(browser, server_url):
         answers = {"n1": "4", "m1": ["two", "three"], "s1": "p"}
         fill(page, quiz, answers)
         page.click("#quiz-check")
-        expected = quiz_mod.score(quiz, answers)
+        expected = quiz_score.score(quiz, answers)
         assert shown_score(page) == (expected["score"], expected["max"], expected["passed"])
         assert page.errors == []
     finally:
@@ -222,7 +223,7 @@ def test_a_broken_quiz_shows_its_problems_while_the_trainer_still_trains(browser
     broken = json.loads(QUIZ_TEXT)
     broken["pass_percent"] = 170
     broken["questions"][1]["type"] = "singel"
-    problems = quiz_mod.validate(broken)
+    problems = quiz_schema.validate(broken)
     page = open_quiz(browser, server_url + "/", quiz_text=json.dumps(broken))
     try:
         assert page.get_attribute("#quiz", "data-state") == "error"
@@ -283,7 +284,7 @@ def test_blocked_storage_costs_only_the_saving(browser, server_url):
         answers = {q["id"]: correct_answer(q) for q in QUIZ["questions"]}
         fill(page, QUIZ, answers)
         page.click("#quiz-check")
-        assert shown_score(page) == (quiz_mod.score(QUIZ, answers)["score"], quiz_mod.score(QUIZ, answers)["max"],
+        assert shown_score(page) == (quiz_score.score(QUIZ, answers)["score"], quiz_score.score(QUIZ, answers)["max"],
                                      True)
         page.wait_for_selector("body[data-trainer=ready]", timeout=BOOT_TIMEOUT_MS)
         page.click("#step")
@@ -325,3 +326,20 @@ def test_quiz_fits_a_phone_screen(browser, server_url):
         assert box["width"] <= 360
     finally:
         context.close()
+
+
+def test_a_quiz_file_that_is_not_utf8_is_refused_naming_the_byte_as_check_does(browser, server_url):
+    raw = QUIZ_TEXT.encode("utf-8").replace(b"Check your understanding", b"Check your \xff understanding")
+    expected_ok, expected = quiz_mod.check(raw, "quiz.json")  # the verdict `serve.py --check` prints
+    assert not expected_ok
+    page = open_quiz(browser, server_url + "/", quiz_text=raw)
+    try:
+        assert page.get_attribute("#quiz", "data-state") == "error"
+        shown = page.inner_text("#quiz-error")
+        assert "not UTF-8 text: byte %d" % raw.index(b"\xff") in shown
+        assert expected[0].split(": ", 1)[1] in shown
+        assert "python3 serve.py --check" in shown
+        assert "\ufffd" not in page.inner_text("#quiz") and page.locator("fieldset[data-question-id]").count() == 0
+        assert page.errors == []
+    finally:
+        page.context.close()

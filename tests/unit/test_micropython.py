@@ -1,8 +1,10 @@
-"""quiz.py and lms.py inside the real MicroPython the page runs on its main thread (under node).
+"""The quiz's pure modules and scorm.py inside the real MicroPython the page runs on its main thread (under node).
 
-The same probe program runs in CPython and in MicroPython; its output must match line for line.
-The LMS test drives lms.py against JavaScript fake frames, including a cross-origin frame that
-throws like a browser's: in MicroPython a JS exception cannot be caught, so lms.py must never
+The same probe program runs in CPython and in MicroPython; its output must match line for line. A corpus of
+broken and valid quiz files (bytes that are not UTF-8 included) goes through the page's verdict in MicroPython
+and through `serve.py --check`'s in CPython: both must accept and reject the same files with the same lines.
+The LMS test drives scorm.py against JavaScript fake frames, including a cross-origin frame that
+throws like a browser's: in MicroPython a JS exception cannot be caught, so scorm.py must never
 read such a frame at all.
 """
 
@@ -34,6 +36,7 @@ const {loadMicroPython} = await import(pathToFileURL(input.runtime).href);
 const out = [];
 const mp = await loadMicroPython({stdout: line => out.push(line), stderr: line => out.push("STDERR " + line)});
 mp.FS.mkdir("/app");
+mp.FS.mkdir("/app/app");
 for (const [name, text] of Object.entries(input.files)) mp.FS.writeFile("/app/" + name, text);
 globalThis.report = {};
 new Function(input.setup)();
@@ -43,10 +46,14 @@ process.stdout.write(JSON.stringify({out, js: globalThis.report}));
 """
 
 
+MODULES = ("__init__.py", "strict_json.py", "quiz_schema.py", "quiz_score.py", "quiz_state.py", "quiz.py",
+           "scorm.py", "xapi.py")  # the page's pure modules, in /app/app/ as the page has them in app/
+
+
 def run_micropython(code, files=None, setup=""):
     files = dict(files or {})
-    for name in ("quiz.py", "lms.py"):
-        files[name] = (APP / name).read_text(encoding="utf-8")
+    for name in MODULES:
+        files["app/" + name] = (APP / name).read_text(encoding="utf-8")
     payload = json.dumps({"runtime": str(MICROPYTHON), "files": files, "setup": setup, "code": code})
     done = subprocess.run([NODE, "--input-type=module", "-e", HARNESS], input=payload, capture_output=True,
                           text=True, timeout=120)
@@ -57,7 +64,7 @@ def run_micropython(code, files=None, setup=""):
 def run_cpython(code, files, tmp_path):
     for name, text in files.items():
         (tmp_path / name).write_text(text, encoding="utf-8")
-    prelude = "import sys\nsys.path.insert(0, %r)\nsys.path.insert(0, %r)\n" % (str(APP), str(tmp_path))
+    prelude = "import sys\nsys.path.insert(0, %r)\nsys.path.insert(0, %r)\n" % (str(APP.parent), str(tmp_path))
     done = subprocess.run([sys.executable, "-c", prelude + code], capture_output=True, text=True, timeout=120,
                           cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -67,7 +74,7 @@ def run_cpython(code, files, tmp_path):
 # Runs in both interpreters: prints one canonical line per case.
 PROBE = r'''
 import json
-import quiz
+from app import quiz, quiz_score, quiz_state, scorm, xapi
 
 def canon(v):
     if v is None:
@@ -95,19 +102,36 @@ for name, text in cases["texts"]:
     except quiz.QuizError as err:
         print(name, "QuizError", canon(err.problems))
 for name, answers in cases["answers"]:
-    result = quiz.score(parsed[name], answers)
-    print(name, "score", quiz.summary(result), canon(result))
+    result = quiz_score.score(parsed[name], answers)
+    print(name, "score", quiz_score.summary(result), canon(result))
+    print(name, "words", canon(quiz_score.score_text(result)), canon(quiz_score.checked_message(parsed[name], result)))
+    for q in parsed[name]["questions"]:
+        outcome = result["questions"][q["id"]]
+        print(name, q["id"], canon(quiz_score.question_verdict(q, outcome)))
+        if q["type"] == "number":
+            print(name, q["id"], canon(quiz_score.number_feedback(q, outcome, True)))
+        else:
+            print(name, q["id"], canon([quiz_score.choice_feedback(q, outcome["choices"][c["id"]], True)
+                                        for c in q["choices"]]))
+    records = scorm.interactions(parsed[name], result)
+    for version in ("1.2", "2004"):
+        print(name, version, canon([scorm.interaction_values(version, n, r) for n, r in enumerate(records)]))
+    print(name, "xapi", canon(xapi.check_statements(parsed[name], result, answers, 3, "2026-01-02T03:04:05Z")))
+    data = quiz_state.dump_suspend(parsed[name], "h", answers, True, 2)
+    print(name, "suspend", len(data), canon(data), canon(quiz_state.load_suspend(data, parsed[name], "h")))
 for text in cases["numbers"]:
-    print("number", canon(text), canon(quiz.parse_number(text)))
+    print("number", canon(text), canon(quiz_score.parse_number(text)))
 for text in cases["hashes"]:
-    print("hash", quiz.content_hash(text), quiz.storage_key(parsed["types"], text))
+    print("hash", quiz_state.content_hash(text), quiz_state.storage_key(parsed["types"], text))
 for seed in cases["seeds"]:
     for q in parsed["types"]["questions"]:
-        print("shuffle", seed, q["id"], canon([c["id"] for c in quiz.shuffled_choices(q, seed)]))
+        print("shuffle", seed, q["id"], canon([c["id"] for c in quiz_state.shuffled_choices(q, seed)]))
 for name, answers in cases["answers"]:
-    print("state", name, canon(quiz.load_state(quiz.dump_state(answers, {}, 2), parsed[name])))
+    print("state", name, canon(quiz_state.load_state(quiz_state.dump_state(answers, {}, 2), parsed[name])))
 for text in cases["states"]:
-    print("saved", canon(quiz.load_state(text, parsed["types"])))
+    print("saved", canon(quiz_state.load_state(text, parsed["types"])))
+for ms in (0, 1234, 3723450, 360059999):
+    print("time", scorm.session_time("1.2", ms), scorm.session_time("2004", ms))
 '''
 
 
@@ -176,6 +200,54 @@ def test_quiz_gives_the_same_results_in_micropython_and_cpython(tmp_path):
     assert "types score 5.5 / 5.5, 100%" in text
 
 
+def file_corpus():
+    """Quiz files as bytes: valid ones, broken JSON that MicroPython's own json would accept, and bytes that are not
+    UTF-8 (which a browser's response.text() would quietly turn into U+FFFD)."""
+    shipped = (ROOT / "quiz.json").read_bytes()
+    small = json.dumps({"schema": 1, "id": "s", "title": "Café ≈", "questions": [
+        {"id": "q", "type": "number", "prompt": "n?", "answer": 1}]}, ensure_ascii=False).encode("utf-8")
+    return [
+        ("shipped", shipped), ("bom", b"\xef\xbb\xbf" + shipped), ("small", small),
+        ("crlf", shipped.replace(b"\n", b"\r\n")),
+        ("latin1", small.decode("utf-8").encode("latin-1", "replace")),
+        ("title-ff", shipped.replace(b"Check your understanding", b"Check your \xff understanding")),
+        ("surrogate", small.replace("é".encode(), b"\xed\xa0\x80")), ("overlong", small.replace(b"s", b"\xc0\xb3", 1)),
+        ("cut", small[:small.index("é".encode()) + 1]), ("utf16", small.decode("utf-8").encode("utf-16")),
+        ("trailing-comma", b'{"schema": 1,}'), ("missing-comma", b'{"schema": 1 "id": "x"}'),
+        ("missing-colon", b'{"schema" 1}'), ("leading-zero", b'{"schema": 01}'), ("escape", b'{"id": "\\q"}'),
+        ("newline", b'{"id": "a\nb"}'), ("stray", b'{,}'),
+        ("duplicate", small.replace(b'"id": "s"', b'"id": "s", "id": "t"')),
+        ("empty", b""), ("schema", shipped.replace(b'"schema": 1', b'"schema": 2')),
+    ]
+
+
+CORPUS_PROBE = r"""
+import json
+from app import quiz
+for name, raw in json.loads(open("corpus.json").read()):
+    ok, lines = quiz.check(bytes(raw), name)
+    print(json.dumps([name, ok, lines]))
+"""
+
+
+def test_page_and_check_agree_on_every_file_bytes_included(tmp_path):
+    import serve
+    corpus = file_corpus()
+    files = {"corpus.json": json.dumps([[name, list(raw)] for name, raw in corpus])}
+    page = [json.loads(line) for line in run_micropython(CORPUS_PROBE, files)["out"]]
+    check = []
+    for name, raw in corpus:
+        (tmp_path / name).write_bytes(raw)
+        ok, lines = serve.check_quiz(tmp_path / name, name)
+        check.append([name, ok, lines])
+    assert page == check
+    verdicts = {name: ok for name, ok, _ in check}
+    assert [name for name, ok in verdicts.items() if ok] == ["shipped", "bom", "small", "crlf"]
+    lines = {name: lines for name, _, lines in check}
+    assert lines["title-ff"][0].startswith("title-ff: not UTF-8 text: byte ")
+    assert all("not UTF-8 text" in lines[n][0] for n in ("latin1", "surrogate", "overlong", "cut", "utf16"))
+
+
 # The page's window is globalThis, as on the browser's main thread (pyscript.window).
 FRAMES_SETUP = r"""
 const log = report.log = [];
@@ -207,7 +279,7 @@ globalThis.opener = null;
 FRAMES_PROBE = r"""
 import json
 import js
-import lms
+from app import scorm as lms
 
 session = lms.LMS(js.globalThis)
 print("found", session.found, session.version)
@@ -244,7 +316,7 @@ globalThis.opener = undefined;
 
 ALONE_PROBE = r"""
 import js
-import lms
+from app import scorm as lms
 
 page = js.globalThis
 session = lms.LMS(page)

@@ -1,7 +1,7 @@
 """SCORM reporting against fake browser frames: discovery, the calls and values sent, and no-ops."""
 
 import pytest
-from app import lms
+from app import scorm
 
 
 class Frame:
@@ -129,77 +129,77 @@ def nest(top, depth):
 def test_finds_the_api_two_frames_up():
     api = API12([])
     window = nest(Frame(API=api), 2)
-    assert lms.find_api(window) == (api, "1.2")
+    assert scorm.find_api(window) == (api, "1.2")
 
 
 def test_finds_the_api_in_its_own_window():
     api = API2004([])
-    assert lms.find_api(Frame(API_1484_11=api)) == (api, "2004")
+    assert scorm.find_api(Frame(API_1484_11=api)) == (api, "2004")
 
 
 def test_nearest_frame_wins_over_the_newer_version():
     api12, api2004 = API12([]), API2004([])
     window = Frame(parent=Frame(parent=Frame(API_1484_11=api2004), API=api12))
-    assert lms.find_api(window) == (api12, "1.2")
+    assert scorm.find_api(window) == (api12, "1.2")
 
 
 def test_same_frame_prefers_2004_unless_told_otherwise():
     api12, api2004 = API12([]), API2004([])
     window = Frame(parent=Frame(API=api12, API_1484_11=api2004))
-    assert lms.find_api(window) == (api2004, "2004")
-    assert lms.find_api(window, versions=("1.2",)) == (api12, "1.2")
+    assert scorm.find_api(window) == (api2004, "2004")
+    assert scorm.find_api(window, versions=("1.2",)) == (api12, "1.2")
     with pytest.raises(ValueError, match="unknown SCORM version"):
-        lms.find_api(window, versions=("3",))
+        scorm.find_api(window, versions=("3",))
 
 
 def test_a_cross_origin_frame_is_passed_without_reading_it():
     api = API12([])
     foreign = CrossOrigin(parent=Frame(API=api))
     window = Frame(parent=foreign, Reflect=Reflect())
-    assert lms.find_api(window) == (api, "1.2")
+    assert scorm.find_api(window) == (api, "1.2")
     assert foreign.touched == []  # with Reflect (a browser) nothing forbidden is read at all
 
 
 def test_a_cross_origin_frame_that_raises_is_tolerated_without_reflect():
     foreign = CrossOrigin()
     window = Frame(parent=foreign)
-    assert lms.find_api(window) == (None, None)
+    assert scorm.find_api(window) == (None, None)
     assert foreign.touched  # it was read, raised, and the error was swallowed
 
 
 def test_finds_the_api_through_the_opener_and_its_parents():
     api = API2004([])
     opener = Frame(parent=Frame(API_1484_11=api))
-    assert lms.find_api(Frame(opener=opener)) == (api, "2004")
+    assert scorm.find_api(Frame(opener=opener)) == (api, "2004")
     # in a frame inside a pop-up: the top window's opener counts too
-    assert lms.find_api(nest(Frame(opener=opener), 2)) == (api, "2004")
+    assert scorm.find_api(nest(Frame(opener=opener), 2)) == (api, "2004")
 
 
 def test_parent_chain_is_searched_before_the_opener():
     near, far = API12([]), API2004([])
     window = Frame(parent=Frame(API=near), opener=Frame(API_1484_11=far))
-    assert lms.find_api(window) == (near, "1.2")
+    assert scorm.find_api(window) == (near, "1.2")
 
 
 def test_search_stops_after_max_depth():
     api = API12([])
-    assert lms.find_api(nest(Frame(API=api), lms.MAX_DEPTH)) == (api, "1.2")
-    assert lms.find_api(nest(Frame(API=api), lms.MAX_DEPTH + 1)) == (None, None)
+    assert scorm.find_api(nest(Frame(API=api), scorm.MAX_DEPTH)) == (api, "1.2")
+    assert scorm.find_api(nest(Frame(API=api), scorm.MAX_DEPTH + 1)) == (None, None)
 
 
 def test_undefined_and_null_apis_are_not_apis():
     class Undefined:
         pass
     undefined = type("undefined", (), {})()  # how MicroPython shows a JS undefined
-    assert lms.find_api(Frame(API=None, API_1484_11=undefined)) == (None, None)
-    assert lms.find_api(Frame(API=Undefined())) != (None, None)  # any other object is taken as the API
+    assert scorm.find_api(Frame(API=None, API_1484_11=undefined)) == (None, None)
+    assert scorm.find_api(Frame(API=Undefined())) != (None, None)  # any other object is taken as the API
 
 
 # ---- SCORM 1.2 --------------------------------------------------------------------------------------------------
 
 def test_scorm12_session_calls_and_values_in_order():
     log = []
-    session = lms.LMS(nest(Frame(API=API12(log, {"cmi.core.lesson_status": "not attempted"})), 1))
+    session = scorm.LMS(nest(Frame(API=API12(log, {"cmi.core.lesson_status": "not attempted"})), 1))
     assert session.found and session.version == "1.2"
     assert session.start() is True
     assert session.report(5, 8, False) is True
@@ -212,6 +212,7 @@ def test_scorm12_session_calls_and_values_in_order():
         ("LMSSetValue", "cmi.core.lesson_status", "incomplete"),
         ("LMSGetValue", "cmi.core.score.raw"),
         ("LMSGetValue", "cmi.core.score.max"),
+        ("LMSGetValue", "cmi.suspend_data"),
         ("LMSSetValue", "cmi.core.score.raw", "62.5"),
         ("LMSSetValue", "cmi.core.score.min", "0"),
         ("LMSSetValue", "cmi.core.score.max", "100"),
@@ -225,7 +226,7 @@ def test_scorm12_session_calls_and_values_in_order():
 
 def test_scorm12_leaves_an_earlier_status_alone_and_suspends_without_a_score():
     log = []
-    session = lms.LMS(Frame(API=API12(log, {"cmi.core.lesson_status": "browsed"})))
+    session = scorm.LMS(Frame(API=API12(log, {"cmi.core.lesson_status": "browsed"})))
     session.start()
     session.finish()
     assert ("LMSSetValue", "cmi.core.lesson_status", "incomplete") not in log
@@ -234,7 +235,7 @@ def test_scorm12_leaves_an_earlier_status_alone_and_suspends_without_a_score():
 
 def test_report_starts_the_session_if_needed():
     log = []
-    session = lms.LMS(Frame(API=API12(log)))
+    session = scorm.LMS(Frame(API=API12(log)))
     session.report(2, 3, False)
     assert log[0] == ("LMSInitialize", "") and ("LMSSetValue", "cmi.core.score.raw", "66.67") in log
     assert log.count(("LMSInitialize", "")) == 1
@@ -244,7 +245,7 @@ def test_report_starts_the_session_if_needed():
 
 def test_scorm2004_session_calls_and_values_in_order():
     log = []
-    session = lms.LMS(nest(Frame(API_1484_11=API2004(log)), 3))
+    session = scorm.LMS(nest(Frame(API_1484_11=API2004(log)), 3))
     assert session.version == "2004"
     session.start()
     session.report(7, 8, True)
@@ -254,7 +255,8 @@ def test_scorm2004_session_calls_and_values_in_order():
         ("Initialize", ""),
         ("GetValue", "cmi.completion_status"),
         ("SetValue", "cmi.completion_status", "incomplete"),
-        ("GetValue", "cmi.score.scaled"),
+        ("GetValue", "cmi.success_status"),
+        ("GetValue", "cmi.entry"),
         ("SetValue", "cmi.score.raw", "87.5"),
         ("SetValue", "cmi.score.min", "0"),
         ("SetValue", "cmi.score.max", "100"),
@@ -270,7 +272,7 @@ def test_scorm2004_session_calls_and_values_in_order():
 def test_a_lower_retry_does_not_overwrite_a_better_score():
     log = []
     api = API2004(log)
-    session = lms.LMS(Frame(API_1484_11=api))
+    session = scorm.LMS(Frame(API_1484_11=api))
     assert session.report(8, 8, True)
     assert not session.report(4, 8, False)
     assert api.values["cmi.score.scaled"] == "1" and api.values["cmi.success_status"] == "passed"
@@ -279,7 +281,7 @@ def test_a_lower_retry_does_not_overwrite_a_better_score():
 
 def test_a_better_score_from_an_earlier_visit_is_kept():
     api = API12([], {"cmi.core.score.raw": "90", "cmi.core.score.max": "100", "cmi.core.lesson_status": "passed"})
-    session = lms.LMS(Frame(API=api))
+    session = scorm.LMS(Frame(API=api))
     assert not session.report(5, 8, False)
     assert api.values["cmi.core.lesson_status"] == "passed"
     assert session.report(8, 8, True) and api.values["cmi.core.score.raw"] == "100"
@@ -288,8 +290,8 @@ def test_a_better_score_from_an_earlier_visit_is_kept():
 
 
 def test_keep_best_off_reports_every_result():
-    api = API2004([], {"cmi.score.scaled": "0.9"})
-    session = lms.LMS(Frame(API_1484_11=api), keep_best=False)
+    api = API2004([], {"cmi.score.scaled": "0.9", "cmi.success_status": "passed"})
+    session = scorm.LMS(Frame(API_1484_11=api), keep_best=False)
     assert session.report(1, 8, False) and api.values["cmi.score.scaled"] == "0.125"
 
 
@@ -297,7 +299,7 @@ def test_keep_best_off_reports_every_result():
 
 def test_api_errors_are_tolerated():
     log = []
-    session = lms.LMS(Frame(API=API12(log, result="false")))
+    session = scorm.LMS(Frame(API=API12(log, result="false")))
     assert session.start() is False  # Initialize said false ...
     assert session.report(1, 2, True) is True  # ... yet the values are still offered
     assert session.commit() is False and session.finish() is False
@@ -305,7 +307,7 @@ def test_api_errors_are_tolerated():
 
 
 def test_an_api_that_raises_never_breaks_the_page():
-    session = lms.LMS(Frame(API_1484_11=Broken()))
+    session = scorm.LMS(Frame(API_1484_11=Broken()))
     assert session.found
     session.start()
     session.report(1, 1, True)
@@ -315,20 +317,20 @@ def test_an_api_that_raises_never_breaks_the_page():
 
 
 def test_no_lms_means_every_method_is_a_no_op():
-    session = lms.LMS(nest(Frame(), 3))
+    session = scorm.LMS(nest(Frame(), 3))
     assert session.found is False and session.version is None
     assert [session.start(), session.report(1, 2, True), session.commit(), session.finish()] == [False] * 4
 
 
 def test_finish_without_start_does_not_terminate():
     log = []
-    session = lms.LMS(Frame(API=API12(log)))
+    session = scorm.LMS(Frame(API=API12(log)))
     assert session.finish() is False and log == []
 
 
 def test_zero_max_reports_zero():
     api = API12([])
-    lms.LMS(Frame(API=api)).report(0, 0, False)
+    scorm.LMS(Frame(API=api)).report(0, 0, False)
     assert api.values["cmi.core.score.raw"] == "0"
 
 
@@ -354,7 +356,7 @@ def test_post_result_messages_the_parent_through_to_js():
         converted.append(value)
         return ("js", value)
 
-    assert lms.post_result(Frame(parent=parent), 5, 8, False, to_js=to_js) is True
+    assert scorm.post_result(Frame(parent=parent), 5, 8, False, to_js=to_js) is True
     message = {"type": "charlm:quiz", "score": 5, "max": 8, "passed": False}
     assert converted == [message] and parent.sent == [(("js", message), "*")]
 
@@ -363,11 +365,104 @@ def test_post_result_reaches_a_cross_origin_parent():
     sent = []
     foreign = CrossOrigin()
     object.__setattr__(foreign, "postMessage", lambda message, origin: sent.append(message))
-    assert lms.post_result(Frame(parent=foreign), 1, 1, True)
+    assert scorm.post_result(Frame(parent=foreign), 1, 1, True)
     assert sent == [{"type": "charlm:quiz", "score": 1, "max": 1, "passed": True}]
 
 
 def test_post_result_does_nothing_at_the_top_or_on_error():
     top = Parent()
-    assert lms.post_result(top, 1, 1, True) is False and top.sent == []
-    assert lms.post_result(Frame(parent=Parent(fail=True)), 1, 1, True) is False
+    assert scorm.post_result(top, 1, 1, True) is False and top.sent == []
+    assert scorm.post_result(Frame(parent=Parent(fail=True)), 1, 1, True) is False
+
+
+def test_scorm2004_reads_an_earlier_score_only_once_a_status_says_there_is_one():
+    log = []
+    api = API2004(log, {"cmi.success_status": "passed", "cmi.score.scaled": "0.9", "cmi.entry": "resume",
+                        "cmi.suspend_data": "saved"})
+    session = scorm.LMS(Frame(API_1484_11=api))
+    session.start()
+    assert session.best == 0.9 and session.resume_data == "saved"
+    assert not session.report(1, 8, False)
+    fresh = API2004([])
+    session = scorm.LMS(Frame(API_1484_11=fresh))
+    session.start()
+    assert session.best is None and session.resume_data == ""
+    assert ("GetValue", "cmi.score.scaled") not in fresh.log and ("GetValue", "cmi.suspend_data") not in fresh.log
+
+
+# ---- interactions, suspend data and session time ----------------------------------------------------------------
+
+@pytest.mark.parametrize("ms, v12, v2004", [
+    (0, "0000:00:00.00", "PT0H0M0S"),
+    (1234, "0000:00:01.23", "PT0H0M1.23S"),
+    (3723450, "0001:02:03.45", "PT1H2M3.45S"),
+    (360000000 + 59999, "0100:00:59.99", "PT100H0M59.99S"),
+    (-5, "0000:00:00.00", "PT0H0M0S"),
+])
+def test_session_time_formats(ms, v12, v2004):
+    assert scorm.session_time("1.2", ms) == v12
+    assert scorm.session_time("2004", ms) == v2004
+
+
+QUIZ = {"id": "t", "questions": [
+    {"id": "pick", "type": "single", "choices": [{"id": "x"}, {"id": "y"}, {"id": "z"}]},
+    {"id": "some", "type": "multiple", "choices": [{"id": "p"}, {"id": "q"}, {"id": "r"}]},
+    {"id": "count", "type": "number"},
+    {"id": "blank", "type": "single", "choices": [{"id": "x"}, {"id": "y"}]},
+]}
+
+
+def result_of(chosen, value):
+    def choices(q, ids):
+        return {c["id"]: {"chosen": c["id"] in ids} for c in q["choices"]}
+    qs = QUIZ["questions"]
+    return {"questions": {
+        "pick": {"answered": True, "correct": False, "choices": choices(qs[0], chosen["pick"])},
+        "some": {"answered": True, "correct": True, "choices": choices(qs[1], chosen["some"])},
+        "count": {"answered": True, "correct": True, "value": value},
+        "blank": {"answered": False, "correct": False, "choices": choices(qs[3], [])},
+    }}
+
+
+def test_interactions_in_each_versions_format():
+    records = scorm.interactions(QUIZ, result_of({"pick": ["y"], "some": ["p", "r"]}, 0.693))
+    v12 = [pair for n, r in enumerate(records) for pair in scorm.interaction_values("1.2", n, r)]
+    assert v12 == [
+        ("cmi.interactions.0.id", "pick"), ("cmi.interactions.0.type", "choice"),
+        ("cmi.interactions.0.student_response", "b"), ("cmi.interactions.0.result", "wrong"),
+        ("cmi.interactions.1.id", "some"), ("cmi.interactions.1.type", "choice"),
+        ("cmi.interactions.1.student_response", "a,c"), ("cmi.interactions.1.result", "correct"),
+        ("cmi.interactions.2.id", "count"), ("cmi.interactions.2.type", "numeric"),
+        ("cmi.interactions.2.student_response", "0.693"), ("cmi.interactions.2.result", "correct"),
+        ("cmi.interactions.3.id", "blank"), ("cmi.interactions.3.type", "choice"),
+        ("cmi.interactions.3.result", "wrong"),
+    ]
+    v2004 = dict(pair for n, r in enumerate(records) for pair in scorm.interaction_values("2004", n, r))
+    assert v2004["cmi.interactions.0.learner_response"] == "y"
+    assert v2004["cmi.interactions.1.learner_response"] == "p[,]r"
+    assert v2004["cmi.interactions.2.learner_response"] == "0.693"
+    assert v2004["cmi.interactions.0.result"] == "incorrect" and v2004["cmi.interactions.1.result"] == "correct"
+    assert "cmi.interactions.3.learner_response" not in v2004
+
+
+def test_a_number_that_could_not_be_read_or_is_too_large_gets_no_response():
+    for value in (None, 1e12):
+        records = scorm.interactions(QUIZ, result_of({"pick": ["x"], "some": ["q"]}, value))
+        pairs = dict(scorm.interaction_values("1.2", 2, records[2]))
+        assert "cmi.interactions.2.student_response" not in pairs and pairs["cmi.interactions.2.result"] == "correct"
+
+
+def test_report_sets_interactions_before_the_score_and_keep_stores_suspend_data():
+    api = API12([])
+    session = scorm.LMS(Frame(API=api))
+    session.start(1000)
+    assert session.keep("resume me")
+    records = scorm.interactions(QUIZ, result_of({"pick": ["x"], "some": ["q"]}, 3.0))
+    session.report(1, 4, False, records)
+    session.finish(62500)
+    sets = [entry[1] for entry in api.log if entry[0] == "LMSSetValue"]
+    assert sets.index("cmi.interactions.3.result") < sets.index("cmi.core.score.raw")
+    assert api.values["cmi.suspend_data"] == "resume me"
+    assert api.values["cmi.core.session_time"] == "0000:01:01.50"
+    assert sets[-2:] == ["cmi.core.session_time", "cmi.core.exit"] and api.log[-1] == ("LMSFinish", "")
+    assert not session.keep("too late")
