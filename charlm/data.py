@@ -4,6 +4,8 @@ import math
 
 import numpy as np
 
+from .checks import LIMITS, whole
+
 _SHOW_MAX = 80  # characters of an alphabet to show in an error message before cutting it short
 
 
@@ -78,12 +80,10 @@ class Corpus:
         if len(vocab) < 2:
             raise ValueError(f"the text uses only one distinct character ({vocab.chars[0]!r}); there is nothing to "
                              f"predict. Give a text with at least two different characters")
-        if isinstance(context, bool) or not isinstance(context, (int, np.integer)) or context < 1:
-            raise ValueError(f"context must be a positive whole number of characters, got {context!r}")
+        context = whole(context, "context", minimum=1)
         if isinstance(val_fraction, bool) or not isinstance(val_fraction, (int, float)) \
                 or not 0 < val_fraction < 1:
             raise ValueError(f"val_fraction must be a number between 0 and 1 (e.g. 0.1), got {val_fraction!r}")
-        context = int(context)
         need = min_text_length(context, val_fraction)
         if len(text) < need:
             raise ValueError(f"the text is {len(text)} characters long; with a context of {context} characters and "
@@ -108,8 +108,7 @@ class Corpus:
         The windows' starts are the only numbers drawn from `rng` (a np.random.Generator): rng.integers(0, n - T,
         size=B). A seeded rng therefore gives the same batches in any program that draws from it in the same order.
         """
-        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-            raise ValueError(f"batch size must be a positive whole number, got {batch_size!r}")
+        whole(batch_size, "batch size", minimum=1)
         if not isinstance(rng, np.random.Generator):
             raise ValueError("batch() needs rng=np.random.default_rng(seed), so that batches are reproducible")
         ids, T = self.split(split), self.context
@@ -135,6 +134,27 @@ def _splits_fit(n, context, val_fraction):
 
 def _train_length(n, val_fraction):
     return int(round(n * (1 - val_fraction)))
+
+
+def decode_text(raw, name="the file"):
+    """The text of a file's bytes `raw`, or ValueError saying in plain words why it is not a text to learn from.
+
+    UTF-8 (a byte-order mark is dropped); Windows and old Mac line ends become "\\n", so a file trains the same
+    whatever system saved it. `name` is how the messages call the file. Larger than LIMITS["text_bytes"], a NUL byte
+    in the first 64 KB (a picture, a PDF, a program), or a byte that is not UTF-8 are refused.
+    """
+    most = LIMITS["text_bytes"][1]
+    if len(raw) > most:
+        raise ValueError(f"\"{name}\" is {len(raw) / 1e6:.1f} MB; choose a text of at most {most / 1e6:.0f} MB "
+                         f"(a few hundred KB is plenty)")
+    if b"\0" in raw[:65536]:
+        raise ValueError(f"\"{name}\" is not a text file (it contains binary data); choose a plain .txt file")
+    try:
+        text = bytes(raw).decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise ValueError(f"\"{name}\" is not UTF-8 text (byte {e.start} cannot be read); save it as UTF-8 plain "
+                         f"text and try again") from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def reference_losses(text):
