@@ -37,9 +37,9 @@ def pack(arrays: dict, meta: dict) -> bytes:
     return buffer.getvalue()
 
 
-def unpack(data, check_trainer=None):
+def unpack(data):
     """(arrays, meta) from bytes made by `pack`; ValueError with a plain message when they are not a checkpoint
-    charlm can safely read. check_trainer(config) validates a training session's config (see Trainer.from_bytes)."""
+    charlm can safely read. A training session's settings are checked too (and its meta["trainer"] made plain)."""
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise ValueError(f"a checkpoint is bytes, got {type(data).__name__}")
     data = bytes(data)
@@ -53,7 +53,7 @@ def unpack(data, check_trainer=None):
     if "meta" not in members:
         raise ValueError(f"{_NOT_OURS} (it has no charlm metadata)")
     meta = _read_meta(archive, members["meta"])
-    budget, total = _budget(meta, check_trainer)
+    budget, total = _budget(meta)
     declared = sum(info.file_size for info in members.values())
     if len(members) > 4096 or declared > total:
         raise ValueError(f"this checkpoint is damaged or not from charlm: it says it unpacks to {declared:,} bytes, "
@@ -123,7 +123,7 @@ def _read_meta(archive, info):
     return meta
 
 
-def _budget(meta, check_trainer):
+def _budget(meta):
     """Check the metadata's settings; return (name -> the most bytes that part may declare, None for a part charlm
     never writes; the most bytes all parts may declare together)."""
     config, vocab = model_config(meta)
@@ -133,8 +133,8 @@ def _budget(meta, check_trainer):
                          f"{LIMITS['parameters'][1]:,}")
     weights = 8 * count + _NPY_HEADER  # one array of float64 at most; all of them together no more
     steps = 0
-    if meta.get("kind") == "trainer" and check_trainer is not None:
-        steps = _check_session(meta, config, check_trainer)
+    if meta.get("kind") == "trainer":
+        steps = _check_session(meta, config)
     sizes = {"text": LIMITS["text_bytes"][1] + _NPY_HEADER, "losses": 8 * steps + _NPY_HEADER,
              "val_losses": 16 * (steps + 1) + _NPY_HEADER, "optim/t": _NPY_HEADER}
 
@@ -156,7 +156,7 @@ def model_config(meta):
     try:
         vocab = Vocab(chars)
     except ValueError:
-        raise ValueError("this charlm checkpoint is damaged (its alphabet is not a sorted list of characters)") from None
+        raise ValueError("this charlm checkpoint is damaged (its alphabet is not sorted characters)") from None
     sizes = config.get("sizes")
     if not isinstance(sizes, dict):
         raise ValueError("this charlm checkpoint is incomplete (it does not give the model's sizes)")
@@ -170,12 +170,17 @@ def model_config(meta):
     return config, vocab
 
 
-def _check_session(meta, config, check_trainer):
+def _check_session(meta, config):
     """Hold a training session's settings to LIMITS in place; return its number of steps."""
+    from .trainer import check_config  # the Trainer's own check; imported here because the trainer imports us
+
     state = meta.get("trainer")
     if not isinstance(state, dict) or not isinstance(state.get("config"), dict):
         raise ValueError("this training checkpoint is incomplete (it does not give its settings)")
-    state["config"] = cfg = check_trainer(state["config"])
+    try:
+        state["config"] = cfg = check_config(state["config"])
+    except ValueError as e:
+        raise ValueError(f"this training checkpoint has settings charlm will not use: {e}") from None
     if (cfg["model"], cfg["context"], cfg["sizes"]) != (config["name"], config["context"], config["sizes"]):
         raise ValueError("this training checkpoint is inconsistent: its settings do not match its model")
     state["step"] = whole(state.get("step"), "the step", *LIMITS["steps"])
@@ -183,11 +188,11 @@ def _check_session(meta, config, check_trainer):
     return state["step"]
 
 
-def read_session(data, check_trainer):
+def read_session(data):
     """(arrays, meta, state) of a training session (Trainer.to_bytes), every part checked; for Trainer.from_bytes.
 
     state holds config, text, lr, rng, step, losses and val_losses, ready to use."""
-    arrays, meta = unpack(data, check_trainer)
+    arrays, meta = unpack(data)
     if meta.get("kind") != "trainer" or "trainer" not in meta:
         raise ValueError("this checkpoint holds a model only, not a training session; load it with "
                          "charlm.load_bytes to sample from it")

@@ -72,6 +72,12 @@ def limited(value, key, name=None):
     return whole(value, name, lo, hi)
 
 
+def describe_limits():
+    """LIMITS as plain JSON for a form: key -> {"min", "max", "whole"}. A whole setting is an integer from min to
+    max; any other is a number above min (never equal to it) and at most max."""
+    return {key: {"min": lo, "max": hi, "whole": key not in _OPEN_BELOW} for key, (lo, hi) in LIMITS.items()}
+
+
 def _range(minimum, maximum):
     if minimum is not None and maximum is not None:
         return f" from {minimum:,} to {maximum:,}"

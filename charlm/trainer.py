@@ -232,7 +232,7 @@ class Trainer:
 
         ValueError with a plain message when the bytes are not a training session, are damaged, or hold settings
         beyond charlm.checks.LIMITS; nothing is decompressed before its declared size has been checked."""
-        arrays, meta, state = read_session(data, check_config)
+        arrays, meta, state = read_session(data)
         self = cls.__new__(cls)
         self.config = state["config"]
         self._build(state["text"])
