@@ -4,18 +4,15 @@ The browser tests show the page works; these show, quickly and precisely, that t
 Pyodide as they do in CPython (same losses, float rounding aside), and catch wasm32 surprises (intp is int32 there).
 """
 
-import base64
 import json
 import shutil
 import subprocess
 import zipfile
 from pathlib import Path
 
-import crafted
 import pytest
 
 import charlm
-import charlm.checks
 import charlm.texts
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -97,19 +94,8 @@ out["upload_binary"] = call(worker.read_upload, data=png, filename="cat.png")
 out["upload_text"] = call(worker.read_upload, data=base64.b64encode("caf\\u00e9\\r\\nau lait".encode()).decode(),
                           filename="notes.txt")
 out["unknown_char"] = call(worker.next_char, prompt="\\u2603")
-out["lr_bad"] = call(worker.set_lr, lr=-1)
-out["lr_ok"] = call(worker.set_lr, lr=0.02)
-out["info"] = call(worker.info)
-out["load_bomb"] = call(worker.load, data=BOMB, filename="bomb.npz")
-out["load_huge"] = call(worker.load, data=HUGE, filename="huge.npz")
-out["after_loads"] = call(worker.train, max_steps=1)
-call(worker.setup, model="bigram", preset="small", context=16, lr=1e6, batch_size=8, seed=0, corpus="lesson")
-out["diverged"] = call(worker.train, max_steps=10)
 json.dumps(out)
 """
-    huge = crafted.rewrite(crafted.session(), lambda m: m["trainer"]["config"].update(batch_size=10 ** 9) or m)
-    code = (f"BOMB = {base64.b64encode(crafted.bomb()).decode()!r}\n"
-            f"HUGE = {base64.b64encode(huge).decode()!r}\n") + code
     got = run_in_pyodide(tmp_path, code)
     assert got["setup"]["step"] == 0 and got["setup"]["vocab_size"] > 20
     assert got["setup"]["refs"]["uniform"] > got["setup"]["refs"]["unigram"] > got["setup"]["refs"]["bigram"]
@@ -125,18 +111,3 @@ json.dumps(out)
     assert "not a text file" in got["upload_binary"]["error"]
     assert got["upload_text"]["text"] == "caf\u00e9\nau lait"
     assert "error" in got["unknown_char"] and "\u2603" in got["unknown_char"]["error"]
-    assert got["lr_bad"]["error"] == "The learning rate must be a positive number (at most 1,000,000), got -1."
-    assert got["lr_ok"]["lr"] == 0.02 and got["lr_ok"]["lr_changes"] == [[3, 0.02]]
-    assert got["info"]["limits"] == json.loads(json.dumps(charlm.checks.describe_limits()))
-    assert got["info"]["models"] == charlm.DESCRIPTIONS
-    assert got["info"]["presets"]["mlp"] == list(charlm.PRESETS["mlp"])
-    assert got["load_bomb"]["error"].startswith('Could not load "bomb.npz": This checkpoint is damaged or not from')
-    assert got["load_huge"]["error"] == ('Could not load "huge.npz": This training checkpoint has settings charlm will '
-                                         'not use: batch size must be a whole number from 1 to 256, got 1000000000.')
-    assert got["after_loads"]["step"] == 4  # neither bad file replaced the loaded trainer
-    diverged = got["diverged"]
-    assert diverged["diverged"] is True and diverged["reason"] == "far above" and diverged["step"] == 0
-    assert diverged["error"].startswith("The loss shot up to ") and "press Train" in diverged["error"]
-    assert "learning rate 1,000,000 is too large: set it to 0.1 or lower and press Train." in diverged["error"]
-    for res in got.values():
-        assert "Error" not in res.get("error", "") and "numpy" not in res.get("error", "")
