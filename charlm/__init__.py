@@ -45,12 +45,12 @@ def _keep_heap_slack(pad=64 << 20):
 
 _keep_heap_slack()
 
-from .checkpoint import load_bytes, load_weights, save_bytes  # noqa: E402
+from .checkpoint import load_bytes, save_bytes  # noqa: E402
 from .checks import LIMITS  # noqa: E402
 from .data import Corpus, Vocab, decode_text, reference_losses  # noqa: E402
 from .evaluation import evaluate  # noqa: E402
 from .models import DEFAULTS, DESCRIPTIONS, MODELS, PRESETS, build_model  # noqa: E402
-from .optim import SGD, Adam, clip_grad_norm, lr_at  # noqa: E402
+from .optim import SGD, Adam, clip_grad_norm  # noqa: E402
 from .sampling import generate, next_char_probs  # noqa: E402
 from .tensor import Tensor, causal_softmax, cross_entropy, layer_norm  # noqa: E402
 from .trainer import Trainer, TrainingDiverged  # noqa: E402
@@ -60,6 +60,6 @@ MODELS = tuple(MODELS)  # the names; the classes stay in charlm.models.MODELS
 __all__ = [
     "Adam", "Corpus", "DEFAULTS", "DESCRIPTIONS", "LIMITS", "MODELS", "PRESETS", "SGD", "Tensor", "Trainer",
     "TrainingDiverged", "Vocab", "__version__", "build_model", "causal_softmax", "clip_grad_norm", "cross_entropy",
-    "decode_text", "evaluate", "generate", "layer_norm", "load_bytes", "load_weights", "lr_at", "next_char_probs",
+    "decode_text", "evaluate", "generate", "layer_norm", "load_bytes", "next_char_probs",
     "reference_losses", "save_bytes",
 ]

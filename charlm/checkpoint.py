@@ -21,6 +21,7 @@ import numpy as np
 from .checks import LIMITS, limited, whole
 from .data import Vocab
 from .models import build_model, check_sizes, count_parameters
+from .nn import Module
 
 FORMAT = "charlm"
 FORMAT_VERSION = 1
@@ -218,13 +219,13 @@ def model_arrays(model):
     return {f"param/{name}": array for name, array in model.state_dict().items()}
 
 
-def save_bytes(model, vocab: Vocab, meta: dict | None = None) -> bytes:
+def save_bytes(model: Module, vocab: Vocab, meta: dict | None = None) -> bytes:
     """A model checkpoint as bytes: its config, its vocabulary and its weights (plus an optional JSON-able `meta`)."""
     return pack(model_arrays(model), {"kind": "model", "model": model.config, "vocab": "".join(vocab.chars),
                                       "extra": meta or {}})
 
 
-def load_bytes(data: bytes):
+def load_bytes(data: bytes) -> tuple[Module, Vocab, dict]:
     """(model, vocab, meta) rebuilt from checkpoint bytes made by `save_bytes` or `Trainer.to_bytes`."""
     arrays, meta = unpack(data)
     config, vocab = model_config(meta)
@@ -233,23 +234,6 @@ def load_bytes(data: bytes):
     load_model_arrays(model, arrays)
     extra = meta.get("extra", {})
     return model, vocab, extra if isinstance(extra, dict) else {}
-
-
-def load_weights(model, vocab: Vocab, data: bytes) -> None:
-    """Load the weights of checkpoint bytes into an existing `model` trained on `vocab`, in place.
-
-    ValueError when the checkpoint was made with another vocabulary (naming the differing characters) or a model of
-    another shape (naming the weight and both shapes).
-    """
-    arrays, meta = unpack(data)
-    _, saved = model_config(meta)
-    if saved != vocab:
-        missing = sorted(set(vocab.chars) - set(saved.chars))
-        extra = sorted(set(saved.chars) - set(vocab.chars))
-        raise ValueError(f"this checkpoint was trained on a different alphabet ({len(saved)} characters, this model "
-                         f"has {len(vocab)}): it lacks {''.join(missing)!r} and adds {''.join(extra)!r}. "
-                         f"Load it with the text it was trained on")
-    load_model_arrays(model, arrays)
 
 
 def load_model_arrays(model, arrays):

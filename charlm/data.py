@@ -17,7 +17,7 @@ def _codepoints(text):
 class Vocab:
     """The alphabet of a text: its distinct characters in sorted (code point) order, numbered 0..V-1."""
 
-    def __init__(self, chars):
+    def __init__(self, chars: "list[str] | str"):
         chars = list(chars)
         if not chars:
             raise ValueError("a vocabulary needs at least one character")
@@ -29,7 +29,7 @@ class Vocab:
         self._codes = _codepoints("".join(chars))                    # (V,) sorted, for searchsorted
 
     @classmethod
-    def from_text(cls, text):
+    def from_text(cls, text: str) -> "Vocab":
         """The vocabulary of every distinct character in `text` (any Unicode)."""
         if not isinstance(text, str):
             raise ValueError(f"the text must be a string, got {type(text).__name__}")
@@ -46,7 +46,7 @@ class Vocab:
     def __repr__(self):
         return f"Vocab({len(self)} characters: {_show(self.chars)})"
 
-    def encode(self, text):
+    def encode(self, text: str) -> np.ndarray:
         """The ids of the characters of `text`, an int array; ValueError naming any character not in the alphabet."""
         if not isinstance(text, str):
             raise ValueError(f"can only encode a string, got {type(text).__name__}")
@@ -61,7 +61,7 @@ class Vocab:
                              f"{len(self)} characters of its training text: {_show(self.chars)}")
         return ids.astype(np.intp)
 
-    def decode(self, ids):
+    def decode(self, ids) -> str:
         """The string spelled by a sequence of ids."""
         ids = np.asarray(ids, dtype=np.intp).reshape(-1)
         if ids.size and (ids.min() < 0 or ids.max() >= len(self)):
@@ -75,7 +75,7 @@ class Corpus:
     .text, .vocab (of the whole text), .train and .val (int id arrays), .context (the window length T).
     """
 
-    def __init__(self, text, context, val_fraction=0.1):
+    def __init__(self, text: str, context: int, val_fraction: float = 0.1):
         vocab = Vocab.from_text(text)  # checks: a non-empty string
         if len(vocab) < 2:
             raise ValueError(f"the text uses only one distinct character ({vocab.chars[0]!r}); there is nothing to "
@@ -94,7 +94,7 @@ class Corpus:
         self.text, self.vocab, self.context, self.val_fraction = text, vocab, context, val_fraction
         self.train, self.val = ids[:n_train], ids[n_train:]
 
-    def split(self, split):
+    def split(self, split: str) -> np.ndarray:
         """The id array of "train" or "val"."""
         if split == "train":
             return self.train
@@ -102,7 +102,8 @@ class Corpus:
             return self.val
         raise ValueError(f"split must be 'train' or 'val', got {split!r}")
 
-    def batch(self, batch_size, split="train", rng=None):
+    def batch(self, batch_size: int, split: str = "train",
+              rng: np.random.Generator | None = None) -> tuple[np.ndarray, np.ndarray]:
         """batch_size random windows of the split: (inputs, targets), int arrays (B, T), targets shifted by one.
 
         The windows' starts are the only numbers drawn from `rng` (a np.random.Generator): rng.integers(0, n - T,
@@ -136,7 +137,7 @@ def _train_length(n, val_fraction):
     return int(round(n * (1 - val_fraction)))
 
 
-def decode_text(raw, name="the file"):
+def decode_text(raw: bytes, name: str = "the file") -> str:
     """The text of a file's bytes `raw`, or ValueError saying in plain words why it is not a text to learn from.
 
     UTF-8 (a byte-order mark is dropped); Windows and old Mac line ends become "\\n", so a file trains the same
@@ -157,7 +158,7 @@ def decode_text(raw, name="the file"):
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def reference_losses(text):
+def reference_losses(text: str) -> dict[str, float]:
     """Losses (nats per character) of three counting models of `text`, to compare a trained model against.
 
     "uniform": ln V, every character equally likely; "unigram": the entropy of the character frequencies (the best

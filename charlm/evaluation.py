@@ -19,7 +19,7 @@ def eval_windows(n, context, max_tokens=EVAL_MAX_TOKENS):
     return np.unique(np.linspace(0, last, count).round().astype(np.intp))
 
 
-def evaluate(model, data, split="val", max_tokens=EVAL_MAX_TOKENS):
+def evaluate(model, data, split: str = "val", max_tokens: int = EVAL_MAX_TOKENS) -> float:
     """Mean loss of `model` in nats per character on `split` ("train" or "val") of `data` (a Corpus).
 
     Uses the same windows every time (see eval_windows) and draws no random numbers, so calling it never changes

@@ -190,7 +190,8 @@ DESCRIPTIONS = {
 }
 
 
-def build_model(name, vocab_size, context, seed=0, preset=None, dtype=np.float32, **sizes):
+def build_model(name: str, vocab_size: int, context: int, seed: int = 0, preset: str | None = None,
+                dtype=np.float32, **sizes: int) -> Module:
     """Build a model by name: "bigram", "mlp" or "transformer".
 
     vocab_size: number of distinct characters V; context: the longest input (T) the model takes.

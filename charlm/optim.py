@@ -1,4 +1,4 @@
-"""Optimisers (SGD, Adam/AdamW), gradient clipping and a learning-rate schedule.
+"""Optimisers (SGD, Adam/AdamW) and gradient clipping.
 
 `optimizer.step()` does everything after `loss.backward()`: clip the gradients (when made with grad_clip=...),
 update the weights, and clear the gradients it used. So the whole training step is four lines,
@@ -173,24 +173,3 @@ def clip_grad_norm(params, max_norm: float) -> float:
         for g in grads:
             g *= scale
     return total
-
-
-def lr_at(step: int, base_lr: float, warmup: int = 0, total: int | None = None, decay: str = "cosine",
-          min_lr: float = 0.0) -> float:
-    """The learning rate for optimiser step `step` (0-based): linear warm-up, then cosine or linear decay.
-
-    During the first `warmup` steps the rate rises linearly to base_lr. With total=None it then stays at base_lr;
-    otherwise it falls from base_lr to min_lr at step `total` ("cosine" or "linear"), and stays at min_lr after.
-    """
-    if warmup and step < warmup:
-        return base_lr * (step + 1) / warmup
-    if total is None:
-        return base_lr
-    if step >= total:
-        return min_lr
-    progress = (step - warmup) / max(1, total - warmup)
-    if decay == "cosine":
-        return min_lr + 0.5 * (base_lr - min_lr) * (1 + math.cos(math.pi * progress))
-    if decay == "linear":
-        return base_lr + (min_lr - base_lr) * progress
-    raise ValueError(f"decay must be 'cosine' or 'linear', got {decay!r}")

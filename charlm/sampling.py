@@ -27,7 +27,8 @@ def _softmax(logits):
     return p / p.sum()
 
 
-def generate(model, vocab, prompt, length, temperature=1.0, top_k=None, rng=None):
+def generate(model, vocab, prompt: str, length: int, temperature: float = 1.0, top_k: int | None = None,
+             rng: np.random.Generator | int | None = None) -> str:
     """Sample `length` new characters that continue `prompt`; return only the new characters.
 
     At each step the model sees the last model.context characters (prompt and text so far) and the next character
@@ -57,7 +58,7 @@ def generate(model, vocab, prompt, length, temperature=1.0, top_k=None, rng=None
     return vocab.decode(new)
 
 
-def next_char_probs(model, vocab, prompt, top=None):
+def next_char_probs(model, vocab, prompt: str, top: int | None = None) -> list[tuple[str, float]]:
     """The model's probability for each possible next character after `prompt`, most likely first.
 
     A list of (char, probability) from a float64 softmax, summing to 1 over the whole vocabulary; `top` keeps only

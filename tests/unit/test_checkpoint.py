@@ -9,7 +9,7 @@ import pytest
 
 # charlm before numpy: when charlm is the one to load numpy, it asks for one BLAS thread (see its __init__)
 import charlm
-from charlm import Vocab, build_model, load_bytes, load_weights, save_bytes
+from charlm import Vocab, build_model, load_bytes, save_bytes
 
 VOCAB = Vocab(list(" abcdé"))
 
@@ -42,24 +42,6 @@ def test_a_trainer_checkpoint_is_also_a_model_checkpoint():
     assert vocab == trainer.data.vocab
     inputs = vocab.encode("abcd")[None, :]
     np.testing.assert_array_equal(model(inputs).data, trainer.model(inputs).data)
-
-
-def test_loading_into_an_existing_model_checks_vocabulary_and_shape():
-    source = build_model("mlp", vocab_size=len(VOCAB), context=4, seed=1, n_hidden=8)
-    data = save_bytes(source, VOCAB)
-    target = build_model("mlp", vocab_size=len(VOCAB), context=4, seed=2, n_hidden=8)
-    load_weights(target, VOCAB, data)
-    np.testing.assert_array_equal(target.hidden.weight.data, source.hidden.weight.data)
-
-    other_vocab = Vocab(list(" abcdx"))
-    with pytest.raises(ValueError, match=r"different alphabet.*lacks 'x' and adds 'é'"):
-        load_weights(build_model("mlp", vocab_size=6, context=4, n_hidden=8), other_vocab, data)
-    wider = build_model("mlp", vocab_size=len(VOCAB), context=4, n_hidden=16)
-    with pytest.raises(ValueError, match=r"'hidden.weight' has shape \(48, 8\) in the checkpoint but \(48, 16\)"):
-        load_weights(wider, VOCAB, data)
-    transformer = build_model("transformer", vocab_size=len(VOCAB), context=4, n_layer=1, n_head=2, n_embd=8)
-    with pytest.raises(ValueError, match="missing keys"):
-        load_weights(transformer, VOCAB, data)
 
 
 def test_not_a_checkpoint_is_a_clear_value_error():

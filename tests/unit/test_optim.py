@@ -1,4 +1,4 @@
-"""Optimisers, gradient clipping and the learning-rate schedule."""
+"""Optimisers and gradient clipping: the step clips, updates and clears; accumulation is an opt-out."""
 
 import math
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 # charlm before numpy: when charlm is the one to load numpy, it asks for one BLAS thread (see its __init__)
-from charlm import SGD, Adam, Tensor, clip_grad_norm, lr_at
+from charlm import SGD, Adam, Tensor, clip_grad_norm
 
 
 def quadratic_step(opt, p, target):
@@ -126,21 +126,6 @@ def test_clip_grad_norm_scales_all_gradients_together():
     a.grad = np.array([np.nan, 1.0])
     assert math.isnan(clip_grad_norm([a, b], 1.0))
     assert b.grad[0] == pytest.approx(0.8)  # not scaled by a NaN
-
-
-def test_lr_schedule_warms_up_then_decays():
-    assert lr_at(0, 1.0, warmup=4) == 0.25 and lr_at(3, 1.0, warmup=4) == 1.0
-    assert lr_at(100, 1.0, warmup=4) == 1.0  # no total: constant after warm-up
-    assert lr_at(4, 1.0, warmup=4, total=104) == pytest.approx(1.0)
-    assert lr_at(54, 1.0, warmup=4, total=104) == pytest.approx(0.5)
-    assert lr_at(54, 1.0, warmup=4, total=104, decay="linear") == pytest.approx(0.5)
-    assert lr_at(29, 1.0, warmup=4, total=104, decay="linear") == pytest.approx(0.75)
-    assert lr_at(29, 1.0, warmup=4, total=104) > 0.75  # cosine stays high longer
-    assert lr_at(500, 1.0, warmup=4, total=104, min_lr=0.1) == 0.1
-    rates = [lr_at(s, 3e-3, warmup=10, total=100) for s in range(100)]
-    assert rates[:10] == sorted(rates[:10]) and rates[10:] == sorted(rates[10:], reverse=True)
-    with pytest.raises(ValueError, match="decay must be"):
-        lr_at(50, 1.0, total=100, decay="step")
 
 
 def test_step_clears_the_gradients_it_used_so_four_lines_are_the_whole_loop():
