@@ -93,5 +93,5 @@ def test_training_that_blows_up_saves_the_last_good_weights_and_says_which_lr_to
     assert "The loss shot up to" in err and "The learning rate 1,000 is too large: try --lr 0.1 or lower." in err
     assert "press Train" not in err and "Traceback" not in err and "Error" not in err
     step = charlm.Trainer.from_bytes(saved.read_bytes()).step
-    assert f"the weights went back to step {step}," in err
+    assert f"went back to step {step}, the last good one: its weights are kept." in err
     assert f"saved the last good weights to {saved} (step {step})" in err

@@ -176,9 +176,9 @@ def test_a_huge_learning_rate_stops_training_with_a_plain_message_and_the_weight
     assert err.loss > 2 * t.uniform_loss and err.suggested_lr == charlm.DEFAULTS[model]["lr"]
     message = str(err)
     assert re.fullmatch(rf"The loss shot up to [\d,]+ nats per character, far above the {t.uniform_loss:.2f} of a "
-                        rf"uniform guess, so training stopped and the weights went back to step {err.step}, the last "
-                        rf"good one\. The learning rate {shown} is too large: try {err.suggested_lr:g} or lower\.",
-                        message), message
+                        rf"uniform guess, so training stopped and went back to step {err.step}, the last good one: "
+                        rf"its weights are kept\. The learning rate {shown} is too large: try {err.suggested_lr:g} or "
+                        rf"lower\.", message), message
     assert "Train" not in message and "--lr" not in message and "Error" not in message
     # Rolled back to before the blow-up began: the losses kept are all near or below ln V, the weights are those.
     assert err.step == t.step == len(t.losses) and all(x < 2 * t.uniform_loss for x in t.losses)
@@ -202,7 +202,7 @@ def test_a_climb_back_above_the_uniform_guess_rolls_back_to_the_best_weights():
         t.run(200)
     assert e.value.reason == "climbing" and e.value.step == t.step == best_step
     assert str(e.value).startswith("The loss climbed back up to ")
-    assert "went back to step %d, the last good one" % best_step in str(e.value)
+    assert "went back to step %d, the last good one: its weights are kept." % best_step in str(e.value)
     assert divergence.check(t.losses, t.uniform_loss, divergence.best_window_mean(t.losses[:-1])) is None
 
 
@@ -212,7 +212,8 @@ def test_non_finite_gradients_are_refused_too_and_the_update_that_caused_them_is
     after_one, rng_after_one = [p.data.copy() for p in t.model.parameters()], t.rng.bit_generator.state
     t.run(1)
     monkeypatch.setattr(charlm.optim, "clip_grad_norm", lambda params, max_norm: float("inf"))
-    with pytest.raises(TrainingDiverged, match="The gradients stopped being numbers .* went back to step 1,") as e:
+    kept = "The gradients stopped being numbers .* went back to step 1, the last good one: its weights are kept"
+    with pytest.raises(TrainingDiverged, match=kept) as e:
         t.run(1)
     monkeypatch.undo()
     assert e.value.reason == "gradients not finite"
