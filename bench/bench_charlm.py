@@ -4,11 +4,14 @@
     python bench/bench_charlm.py story.txt --chars 15000 --steps 300
 
 For each model: steps/s and characters/s (median of --repeats timed runs of --timed-steps steps), then the training
-and validation loss after --steps steps from a fresh model, next to the text's reference losses. Prints figures only:
+and validation loss after --steps steps from a fresh model, next to the text's reference losses; then the size of a
+saved session and the time to save it, to load it (every part checked against charlm's limits first), and to refuse
+a zip bomb (1 GB of weights packed into about 1 MB) from its declared sizes. Prints figures only:
 it never fails on a time (the machine may be busy; compare numbers measured side by side in one run).
 """
 
 import argparse
+import io
 import statistics
 import sys
 import time
@@ -89,6 +92,53 @@ def main():
               f"{str(cfg['batch_size']) + 'x' + str(cfg['context']):>7} {cfg['lr']:>6g} {rate:>8.1f} "
               f"{rate * trainer.tokens_per_step:>10,.0f} {train_loss:>10.3f} {val_loss:>8.3f} {seconds:>6.1f}s",
               flush=True)
+    print()
+    checkpoints(text, args)
+
+
+def bomb():
+    """A real session whose weight table is replaced by 1 GB of zero bytes: about 1 MB once deflated."""
+    import zipfile
+    trainer = charlm.Trainer("the cat sat on the mat. " * 40, model="bigram", batch_size=4, context=8, eval_every=0)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(trainer.to_bytes())) as src, zipfile.ZipFile(buffer, "w") as out:
+        for info in src.infolist():
+            if info.filename != "param/table.npy":
+                out.writestr(info, src.read(info))
+        big = zipfile.ZipInfo("param/table.npy")
+        big.compress_type = zipfile.ZIP_DEFLATED
+        with out.open(big, "w", force_zip64=True) as f:
+            for _ in range(1024):
+                f.write(bytes(1 << 20))
+    return buffer.getvalue()
+
+
+def best_ms(fn, repeats, *args):
+    """The fastest of `repeats` calls of fn(*args), in milliseconds (a refusal counts: it is what is being timed)."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        try:
+            fn(*args)
+        except ValueError:
+            pass
+        times.append((time.perf_counter() - start) * 1000)
+    return min(times)
+
+
+def checkpoints(text, args):
+    """Saved-session size, save and load times per model, and how fast a zip bomb is refused."""
+    print(f"{'model':<12} {'file':>9} {'save':>9} {'load':>9}")
+    for model in args.models.split(","):
+        trainer = charlm.Trainer(text, model=model, eval_every=0)
+        trainer.run(3)
+        data = trainer.to_bytes()
+        save = best_ms(trainer.to_bytes, args.repeats)
+        load = best_ms(charlm.Trainer.from_bytes, args.repeats, data)
+        print(f"{model:<12} {len(data) / 1e3:>7,.0f}KB {save:>7.1f}ms {load:>7.1f}ms", flush=True)
+    data = bomb()
+    refuse = best_ms(charlm.Trainer.from_bytes, args.repeats, data)
+    print(f"zip bomb: {len(data) / 1e6:.1f} MB inflating to 1,074 MB, refused in {refuse:.2f} ms")
 
 
 if __name__ == "__main__":

@@ -6,11 +6,13 @@ Pyodide with nothing but numpy.
 
     data = charlm.Corpus(text, context=64)
     model = charlm.build_model("transformer", vocab_size=len(data.vocab), context=64, seed=0)
-    opt = charlm.Adam(model.parameters(), lr=3e-3)
+    opt = charlm.Adam(model.parameters(), lr=3e-3, grad_clip=1.0)
     rng = np.random.default_rng(0)
-    inputs, targets = data.batch(16, "train", rng)
-    loss = charlm.cross_entropy(model(inputs), targets)
-    opt.zero_grad(); loss.backward(); opt.step()
+    inputs, targets = data.batch(16, "train", rng)   # (B, T), (B, T)
+    logits = model(inputs)                           # (B, T, V)
+    loss = charlm.cross_entropy(logits, targets)
+    loss.backward()
+    opt.step()                                       # clips, updates and clears the gradients
 """
 
 __version__ = "0.1.0"
@@ -43,11 +45,12 @@ def _keep_heap_slack(pad=64 << 20):
 
 _keep_heap_slack()
 
-from .checkpoint import load_bytes, load_weights, save_bytes  # noqa: E402
-from .data import Corpus, Vocab, reference_losses  # noqa: E402
+from .checkpoint import load_bytes, save_bytes  # noqa: E402
+from .checks import LIMITS  # noqa: E402
+from .data import Corpus, Vocab, decode_text, reference_losses  # noqa: E402
 from .evaluation import evaluate  # noqa: E402
-from .models import DEFAULTS, MODELS, PRESETS, build_model  # noqa: E402
-from .optim import SGD, Adam, clip_grad_norm, lr_at  # noqa: E402
+from .models import DEFAULTS, DESCRIPTIONS, MODELS, PRESETS, build_model  # noqa: E402
+from .optim import SGD, Adam, clip_grad_norm  # noqa: E402
 from .sampling import generate, next_char_probs  # noqa: E402
 from .tensor import Tensor, causal_softmax, cross_entropy, layer_norm  # noqa: E402
 from .trainer import Trainer, TrainingDiverged  # noqa: E402
@@ -55,7 +58,8 @@ from .trainer import Trainer, TrainingDiverged  # noqa: E402
 MODELS = tuple(MODELS)  # the names; the classes stay in charlm.models.MODELS
 
 __all__ = [
-    "Adam", "Corpus", "DEFAULTS", "MODELS", "PRESETS", "SGD", "Tensor", "Trainer", "TrainingDiverged", "Vocab",
-    "__version__", "build_model", "causal_softmax", "clip_grad_norm", "cross_entropy", "evaluate", "generate",
-    "layer_norm", "load_bytes", "load_weights", "lr_at", "next_char_probs", "reference_losses", "save_bytes",
+    "Adam", "Corpus", "DEFAULTS", "DESCRIPTIONS", "LIMITS", "MODELS", "PRESETS", "SGD", "Tensor", "Trainer",
+    "TrainingDiverged", "Vocab", "__version__", "build_model", "causal_softmax", "clip_grad_norm", "cross_entropy",
+    "decode_text", "evaluate", "generate", "layer_norm", "load_bytes", "next_char_probs",
+    "reference_losses", "save_bytes",
 ]

@@ -4,7 +4,8 @@
     python -m charlm sample --load model.npz --prompt "The fox" --length 200 --temperature 0.8
     python -m charlm corpora
 
-Bad input prints one line on stderr and exits with status 2.
+Bad input prints one line on stderr and exits with status 2. Training that blows up (see charlm.divergence) stops,
+says what happened and which --lr to try, saves the last good weights when --save is given, and exits with status 1.
 """
 
 import argparse
@@ -14,12 +15,16 @@ import time
 import numpy as np
 
 from .checkpoint import load_bytes
-from .data import reference_losses
-from .models import DEFAULTS, MODELS
+from .checks import LIMITS, limited, one_of, whole
+from .data import decode_text, reference_losses
+from .divergence import number
+from .models import MODELS
 from .sampling import generate
-from .trainer import Trainer
+from .trainer import Trainer, TrainingDiverged
 
+DIVERGED = 1
 USAGE_ERROR = 2
+MAX_CHECKPOINT_BYTES = 256 << 20  # a saved session of the largest model charlm trains is under 100 MB
 
 
 class UsageError(Exception):
@@ -86,26 +91,24 @@ def read_text(args):
     if args.text is None:
         from . import texts  # imported lazily: only this command needs the built-in texts
         return texts.load(args.corpus or texts.names()[0])
+    return decode_text(read_file(args.text, LIMITS["text_bytes"][1]), args.text)
+
+
+def read_file(path, most):
+    """The bytes of `path` (at most `most` + 1 of them: enough for the reader to say the file is too large)."""
     try:
-        with open(args.text, "rb") as f:
-            raw = f.read()
+        with open(path, "rb") as f:
+            return f.read(most + 1)
     except FileNotFoundError:
-        raise UsageError(f"no such file: {args.text}") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise UsageError(f"{args.text} is not UTF-8 text (byte {e.start} cannot be read); save it as UTF-8") from None
-    return text.replace("\r\n", "\n").replace("\r", "\n")  # a Windows file trains like any other
+        raise UsageError(f"no such file: {path}") from None
 
 
 def train(args):
     """`train`: build a Trainer, run it with a progress line, print samples, optionally save."""
-    if args.steps < 0:
-        raise UsageError(f"--steps must be >= 0, got {args.steps}")
-    if args.sample_every < 0 or args.sample_length < 0:
-        raise UsageError("--sample-every and --sample-length must be >= 0")
-    if args.model not in DEFAULTS:
-        raise UsageError(f"unknown model {args.model!r}; choose one of {', '.join(MODELS)}")
+    whole(args.steps, "--steps", *LIMITS["steps"])
+    whole(args.sample_every, "--sample-every", minimum=0)
+    whole(args.sample_length, "--sample-length", minimum=0)
+    one_of(args.model, "model", MODELS)
     text = read_text(args)
     trainer = Trainer(text, model=args.model, preset=args.preset, context=args.context, lr=args.lr,
                       batch_size=args.batch, seed=args.seed, optimizer=args.optimizer, eval_every=args.eval_every)
@@ -116,7 +119,7 @@ def train(args):
           f"lr {cfg['lr']:g}. Chance level ln V = {refs['uniform']:.3f}, letter pairs = {refs['bigram']:.3f} "
           f"nats/char.", file=sys.stderr)
     progress = Progress(args.steps, trainer.tokens_per_step, sys.stderr)
-    interrupted = False
+    status, diverged = 0, None
     try:
         for i in range(args.steps):
             trainer.run(1)
@@ -125,14 +128,19 @@ def train(args):
                 progress.clear()
                 print_sample(trainer, args)
     except KeyboardInterrupt:
-        interrupted = True
+        status = 130
+    except TrainingDiverged as e:
+        status, diverged = DIVERGED, e
     progress.finish(trainer)
+    if diverged:
+        print(f"charlm: {diverged.explanation}: try --lr {number(diverged.suggested_lr)} or lower.", file=sys.stderr)
     print_sample(trainer, args)
     if args.save:
         with open(args.save, "wb") as f:
             f.write(trainer.to_bytes())
-        print(f"saved to {args.save} (step {trainer.step})", file=sys.stderr)
-    return 130 if interrupted else 0
+        what = "the last good weights" if diverged else "the model"
+        print(f"saved {what} to {args.save} (step {trainer.step})", file=sys.stderr)
+    return status
 
 
 def print_sample(trainer, args):
@@ -192,14 +200,9 @@ class Progress:
 
 def sample(args):
     """`sample`: load a checkpoint and print the prompt and its continuation."""
-    if args.length < 0:
-        raise UsageError(f"--length must be >= 0, got {args.length}")
-    try:
-        with open(args.load, "rb") as f:
-            data = f.read()
-    except FileNotFoundError:
-        raise UsageError(f"no such file: {args.load}") from None
-    model, vocab, _ = load_bytes(data)
+    whole(args.length, "--length", minimum=0)
+    limited(args.temperature, "temperature", "--temperature")
+    model, vocab, _ = load_bytes(read_file(args.load, MAX_CHECKPOINT_BYTES))
     text = generate(model, vocab, args.prompt, args.length, temperature=args.temperature, top_k=args.top_k,
                     rng=np.random.default_rng(args.seed))
     print(args.prompt + text)

@@ -4,6 +4,8 @@ import math
 
 import numpy as np
 
+from .checks import LIMITS, whole
+
 _SHOW_MAX = 80  # characters of an alphabet to show in an error message before cutting it short
 
 
@@ -15,7 +17,7 @@ def _codepoints(text):
 class Vocab:
     """The alphabet of a text: its distinct characters in sorted (code point) order, numbered 0..V-1."""
 
-    def __init__(self, chars):
+    def __init__(self, chars: "list[str] | str"):
         chars = list(chars)
         if not chars:
             raise ValueError("a vocabulary needs at least one character")
@@ -27,7 +29,7 @@ class Vocab:
         self._codes = _codepoints("".join(chars))                    # (V,) sorted, for searchsorted
 
     @classmethod
-    def from_text(cls, text):
+    def from_text(cls, text: str) -> "Vocab":
         """The vocabulary of every distinct character in `text` (any Unicode)."""
         if not isinstance(text, str):
             raise ValueError(f"the text must be a string, got {type(text).__name__}")
@@ -44,7 +46,7 @@ class Vocab:
     def __repr__(self):
         return f"Vocab({len(self)} characters: {_show(self.chars)})"
 
-    def encode(self, text):
+    def encode(self, text: str) -> np.ndarray:
         """The ids of the characters of `text`, an int array; ValueError naming any character not in the alphabet."""
         if not isinstance(text, str):
             raise ValueError(f"can only encode a string, got {type(text).__name__}")
@@ -59,7 +61,7 @@ class Vocab:
                              f"{len(self)} characters of its training text: {_show(self.chars)}")
         return ids.astype(np.intp)
 
-    def decode(self, ids):
+    def decode(self, ids) -> str:
         """The string spelled by a sequence of ids."""
         ids = np.asarray(ids, dtype=np.intp).reshape(-1)
         if ids.size and (ids.min() < 0 or ids.max() >= len(self)):
@@ -73,17 +75,15 @@ class Corpus:
     .text, .vocab (of the whole text), .train and .val (int id arrays), .context (the window length T).
     """
 
-    def __init__(self, text, context, val_fraction=0.1):
+    def __init__(self, text: str, context: int, val_fraction: float = 0.1):
         vocab = Vocab.from_text(text)  # checks: a non-empty string
         if len(vocab) < 2:
             raise ValueError(f"the text uses only one distinct character ({vocab.chars[0]!r}); there is nothing to "
                              f"predict. Give a text with at least two different characters")
-        if isinstance(context, bool) or not isinstance(context, (int, np.integer)) or context < 1:
-            raise ValueError(f"context must be a positive whole number of characters, got {context!r}")
+        context = whole(context, "context", minimum=1)
         if isinstance(val_fraction, bool) or not isinstance(val_fraction, (int, float)) \
                 or not 0 < val_fraction < 1:
             raise ValueError(f"val_fraction must be a number between 0 and 1 (e.g. 0.1), got {val_fraction!r}")
-        context = int(context)
         need = min_text_length(context, val_fraction)
         if len(text) < need:
             raise ValueError(f"the text is {len(text)} characters long; with a context of {context} characters and "
@@ -94,7 +94,7 @@ class Corpus:
         self.text, self.vocab, self.context, self.val_fraction = text, vocab, context, val_fraction
         self.train, self.val = ids[:n_train], ids[n_train:]
 
-    def split(self, split):
+    def split(self, split: str) -> np.ndarray:
         """The id array of "train" or "val"."""
         if split == "train":
             return self.train
@@ -102,14 +102,14 @@ class Corpus:
             return self.val
         raise ValueError(f"split must be 'train' or 'val', got {split!r}")
 
-    def batch(self, batch_size, split="train", rng=None):
+    def batch(self, batch_size: int, split: str = "train",
+              rng: np.random.Generator | None = None) -> tuple[np.ndarray, np.ndarray]:
         """batch_size random windows of the split: (inputs, targets), int arrays (B, T), targets shifted by one.
 
         The windows' starts are the only numbers drawn from `rng` (a np.random.Generator): rng.integers(0, n - T,
         size=B). A seeded rng therefore gives the same batches in any program that draws from it in the same order.
         """
-        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-            raise ValueError(f"batch size must be a positive whole number, got {batch_size!r}")
+        whole(batch_size, "batch size", minimum=1)
         if not isinstance(rng, np.random.Generator):
             raise ValueError("batch() needs rng=np.random.default_rng(seed), so that batches are reproducible")
         ids, T = self.split(split), self.context
@@ -137,7 +137,28 @@ def _train_length(n, val_fraction):
     return int(round(n * (1 - val_fraction)))
 
 
-def reference_losses(text):
+def decode_text(raw: bytes, name: str = "the file") -> str:
+    """The text of a file's bytes `raw`, or ValueError saying in plain words why it is not a text to learn from.
+
+    UTF-8 (a byte-order mark is dropped); Windows and old Mac line ends become "\\n", so a file trains the same
+    whatever system saved it. `name` is how the messages call the file. Larger than LIMITS["text_bytes"], a NUL byte
+    in the first 64 KB (a picture, a PDF, a program), or a byte that is not UTF-8 are refused.
+    """
+    most = LIMITS["text_bytes"][1]
+    if len(raw) > most:
+        raise ValueError(f"\"{name}\" is {len(raw) / 1e6:.1f} MB; choose a text of at most {most / 1e6:.0f} MB "
+                         f"(a few hundred KB is plenty)")
+    if b"\0" in raw[:65536]:
+        raise ValueError(f"\"{name}\" is not a text file (it contains binary data); choose a plain .txt file")
+    try:
+        text = bytes(raw).decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise ValueError(f"\"{name}\" is not UTF-8 text (byte {e.start} cannot be read); save it as UTF-8 plain "
+                         f"text and try again") from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def reference_losses(text: str) -> dict[str, float]:
     """Losses (nats per character) of three counting models of `text`, to compare a trained model against.
 
     "uniform": ln V, every character equally likely; "unigram": the entropy of the character frequencies (the best

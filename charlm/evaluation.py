@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from .checks import whole
 from .tensor import cross_entropy
 
 EVAL_MAX_TOKENS = 4096  # predictions per evaluation: enough for a steady number, quick enough for the browser
@@ -18,14 +19,13 @@ def eval_windows(n, context, max_tokens=EVAL_MAX_TOKENS):
     return np.unique(np.linspace(0, last, count).round().astype(np.intp))
 
 
-def evaluate(model, data, split="val", max_tokens=EVAL_MAX_TOKENS):
+def evaluate(model, data, split: str = "val", max_tokens: int = EVAL_MAX_TOKENS) -> float:
     """Mean loss of `model` in nats per character on `split` ("train" or "val") of `data` (a Corpus).
 
     Uses the same windows every time (see eval_windows) and draws no random numbers, so calling it never changes
     what training does next. At most max_tokens predictions are scored, to stay quick in the browser.
     """
-    if isinstance(max_tokens, bool) or not isinstance(max_tokens, (int, np.integer)) or max_tokens < 1:
-        raise ValueError(f"max_tokens must be a positive whole number, got {max_tokens!r}")
+    whole(max_tokens, "max_tokens", minimum=1)
     ids, T = data.split(split), data.context
     starts = eval_windows(len(ids), T, max_tokens)
     total = 0.0

@@ -6,6 +6,7 @@ logits are a Tensor (B, T, V): at every position, a score for each possible next
 
 import numpy as np
 
+from .checks import LIMITS, one_of, whole
 from .nn import LayerNorm, Linear, Module, normal
 from .tensor import causal_softmax
 
@@ -80,7 +81,8 @@ class MLP(Module):
     """
 
     def __init__(self, vocab_size, context, seed=0, dtype=np.float32, n_chars=3, n_embd=16, n_hidden=128):
-        _check_sizes(n_chars=n_chars, n_embd=n_embd, n_hidden=n_hidden)
+        n_chars, n_embd, n_hidden = (whole(v, k, minimum=1) for k, v in
+                                     (("n_chars", n_chars), ("n_embd", n_embd), ("n_hidden", n_hidden)))
         rng = np.random.default_rng(seed)
         self.vocab_size, self.context, self.n_chars = vocab_size, context, n_chars
         self.config = _config("mlp", vocab_size, context, dtype, n_chars=n_chars, n_embd=n_embd, n_hidden=n_hidden)
@@ -155,7 +157,8 @@ class Transformer(Module):
     """
 
     def __init__(self, vocab_size, context, seed=0, dtype=np.float32, n_layer=2, n_head=4, n_embd=48):
-        _check_sizes(n_layer=n_layer, n_head=n_head, n_embd=n_embd)
+        n_layer, n_head, n_embd = (whole(v, k, minimum=1) for k, v in
+                                   (("n_layer", n_layer), ("n_head", n_head), ("n_embd", n_embd)))
         if n_embd % n_head:
             raise ValueError(f"n_embd ({n_embd}) must be a multiple of n_head ({n_head}) so the heads split it evenly")
         rng = np.random.default_rng(seed)
@@ -179,8 +182,16 @@ class Transformer(Module):
 
 MODELS = {"bigram": Bigram, "mlp": MLP, "transformer": Transformer}
 
+# One line per model for menus and help: what it looks at to guess the next character.
+DESCRIPTIONS = {
+    "bigram": "Bigram: a table of letter pairs; it sees only the previous character.",
+    "mlp": "MLP: a small neural network that sees the last few characters.",
+    "transformer": "Transformer: a tiny GPT whose attention looks back over the whole context window.",
+}
 
-def build_model(name, vocab_size, context, seed=0, preset=None, dtype=np.float32, **sizes):
+
+def build_model(name: str, vocab_size: int, context: int, seed: int = 0, preset: str | None = None,
+                dtype=np.float32, **sizes: int) -> Module:
     """Build a model by name: "bigram", "mlp" or "transformer".
 
     vocab_size: number of distinct characters V; context: the longest input (T) the model takes.
@@ -188,38 +199,48 @@ def build_model(name, vocab_size, context, seed=0, preset=None, dtype=np.float32
     the preset's values (e.g. n_layer=3). seed fixes the initial weights; dtype is float32 unless asked otherwise
     (the gradient-check tests use float64).
     """
-    if name not in MODELS:
-        raise ValueError(f"unknown model {name!r}; choose one of {', '.join(MODELS)}")
-    if isinstance(vocab_size, bool) or not isinstance(vocab_size, (int, np.integer)) or vocab_size < 1:
-        raise ValueError(f"vocab_size must be a positive whole number, got {vocab_size!r}")
-    if isinstance(context, bool) or not isinstance(context, (int, np.integer)) or context < 1:
-        raise ValueError(f"context must be a positive whole number of characters, got {context!r}")
-    resolved = dict(resolve_sizes(name, preset))
-    allowed = set(PRESETS[name][DEFAULTS[name]["preset"]])
-    unknown = sorted(set(sizes) - allowed)
-    if unknown:
-        raise ValueError(f"the {name} model has no size {', '.join(unknown)}; "
-                         f"its sizes are {', '.join(sorted(allowed)) or '(none)'}")
-    resolved.update(sizes)
-    return MODELS[name](int(vocab_size), int(context), seed=seed, dtype=np.dtype(dtype), **resolved)
+    vocab_size = whole(vocab_size, "vocab_size", minimum=1)
+    context = whole(context, "context", minimum=1)
+    resolved = {**resolve_sizes(name, preset), **check_sizes(name, sizes)}
+    return MODELS[name](vocab_size, context, seed=seed, dtype=np.dtype(dtype), **resolved)
 
 
 def resolve_sizes(name, preset=None):
     """The sizes of `preset` for model `name` (its default preset when None), or ValueError listing the presets."""
-    if name not in PRESETS:
-        raise ValueError(f"unknown model {name!r}; choose one of {', '.join(PRESETS)}")
+    one_of(name, "model", PRESETS)
     preset = DEFAULTS[name]["preset"] if preset is None else preset
     if preset not in PRESETS[name]:
         raise ValueError(f"the {name} model has no preset {preset!r}; choose one of {', '.join(PRESETS[name])}")
     return PRESETS[name][preset]
 
 
+def check_sizes(name, sizes, limited=False):
+    """`sizes` (n_layer=..., ...) when model `name` has each of them, as ints; ValueError otherwise.
+
+    limited=True also holds each to LIMITS (for settings from a learner or a file, not from code)."""
+    one_of(name, "model", MODELS)
+    allowed = set(PRESETS[name][DEFAULTS[name]["preset"]])
+    unknown = sorted(set(sizes) - allowed)
+    if unknown:
+        raise ValueError(f"the {name} model has no size {', '.join(map(str, unknown))}; "
+                         f"its sizes are {', '.join(sorted(allowed)) or '(none)'}")
+    return {k: whole(v, k, *(LIMITS[k] if limited else (1, None))) for k, v in sizes.items()}
+
+
+def count_parameters(name, vocab_size, context, sizes):
+    """The number of weights build_model(name, vocab_size, context, **sizes) would hold, without building it."""
+    V, T, s = vocab_size, context, sizes
+    if name == "bigram":
+        return V * V
+    if name == "mlp":
+        k, e, h = s["n_chars"], s["n_embd"], s["n_hidden"]
+        return (V + 1) * e + (k * e + 1) * h + (h + 1) * V
+    C = s["n_embd"]
+    block = 2 * 2 * C + (C + 1) * 3 * C + (C + 1) * C + (C + 1) * 4 * C + (4 * C + 1) * C
+    return V * C + T * C + s["n_layer"] * block + 2 * C + C * V
+
+
 def _config(name, vocab_size, context, dtype, **sizes):
     """What build_model needs to build the same model again (saved in checkpoints)."""
     return {"name": name, "vocab_size": vocab_size, "context": context, "dtype": np.dtype(dtype).name, "sizes": sizes}
 
-
-def _check_sizes(**sizes):
-    for key, value in sizes.items():
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{key} must be a positive whole number, got {value!r}")

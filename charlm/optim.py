@@ -1,25 +1,33 @@
-"""Optimisers (SGD, Adam/AdamW), gradient clipping and a learning-rate schedule."""
+"""Optimisers (SGD, Adam/AdamW) and gradient clipping.
+
+`optimizer.step()` does everything after `loss.backward()`: clip the gradients (when made with grad_clip=...),
+update the weights, and clear the gradients it used. So the whole training step is four lines,
+
+    logits = model(inputs)
+    loss = cross_entropy(logits, targets)
+    loss.backward()
+    optimizer.step()
+
+and nothing else is needed. Gradients add up over backward passes until a step clears them, which is what gradient
+accumulation wants: make the optimiser with zero_grad=False, call backward() on several batches, then step() and
+zero_grad() yourself.
+"""
 
 import math
 
 import numpy as np
 
-
-def check_lr(lr):
-    """`lr` as a float, or ValueError when it is not a positive finite number."""
-    try:
-        value = float(lr)
-    except (TypeError, ValueError):
-        value = float("nan")
-    if isinstance(lr, bool) or not math.isfinite(value) or value <= 0:
-        raise ValueError(f"learning rate must be a positive number, got {lr!r}")
-    return value
+from .checks import positive
 
 
 class Optimizer:
-    """Shared by SGD and Adam: the parameter list, a validated `lr`, `zero_grad()`, snapshots and state saving."""
+    """Shared by SGD and Adam: the parameter list, a validated `lr`, clipping, the step, snapshots, state saving.
 
-    def __init__(self, params, lr, weight_decay):
+    grad_clip: None, or the largest global L2 norm of the gradients (they are scaled down together beyond it).
+    zero_grad: whether step() clears the gradients after using them (the default; False for accumulation).
+    """
+
+    def __init__(self, params, lr, weight_decay, grad_clip=None, zero_grad=True):
         self.params = list(params)
         if not self.params:
             raise ValueError("the optimiser got no parameters; pass model.parameters()")
@@ -27,6 +35,24 @@ class Optimizer:
         if not math.isfinite(weight_decay) or weight_decay < 0:
             raise ValueError(f"weight_decay must be a number >= 0, got {weight_decay!r}")
         self.weight_decay = float(weight_decay)
+        self.grad_clip = None if grad_clip is None else positive(grad_clip, "grad_clip (or None for no clipping)")
+        self.clears_grads = bool(zero_grad)
+        self.grad_norm = None  # the global gradient norm the last step saw, before clipping
+
+    def step(self) -> float:
+        """Clip the gradients (if grad_clip), update every parameter that has one, then clear them (if zero_grad).
+
+        Returns the gradients' global L2 norm before clipping. When it is not a finite number the weights are left
+        as they were (an update with it would make them NaN too): the caller can see it in the returned value.
+        """
+        norm = clip_grad_norm(self.params, self.grad_clip or math.inf)
+        if math.isfinite(norm):
+            self.t += 1
+            self._update()
+        if self.clears_grads:
+            self.zero_grad()
+        self.grad_norm = norm
+        return norm
 
     @property
     def lr(self):
@@ -35,7 +61,7 @@ class Optimizer:
 
     @lr.setter
     def lr(self, value):
-        self._lr = check_lr(value)
+        self._lr = positive(value, "learning rate")
 
     def zero_grad(self):
         """Forget the gradients of the last backward pass (they would otherwise accumulate)."""
@@ -83,17 +109,17 @@ class SGD(Optimizer):
 
     _buffers = ("velocity",)
 
-    def __init__(self, params, lr, momentum=0.0, weight_decay=0.0):
-        super().__init__(params, lr, weight_decay)
+    def __init__(self, params, lr: float, momentum: float = 0.0, weight_decay: float = 0.0,
+                 grad_clip: float | None = None, zero_grad: bool = True):
+        super().__init__(params, lr, weight_decay, grad_clip, zero_grad)
         if not 0 <= momentum < 1:
             raise ValueError(f"momentum must be in [0, 1), got {momentum!r}")
         self.momentum = float(momentum)
         self.t = 0
         self.velocity = [np.zeros_like(p.data) for p in self.params]
 
-    def step(self):
+    def _update(self):
         """Move every parameter against its gradient."""
-        self.t += 1
         for i, p in enumerate(self.params):
             if p.grad is None:
                 continue
@@ -108,8 +134,9 @@ class Adam(Optimizer):
 
     _buffers = ("m", "v")
 
-    def __init__(self, params, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
-        super().__init__(params, lr, weight_decay)
+    def __init__(self, params, lr: float, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0.0, grad_clip: float | None = None, zero_grad: bool = True):
+        super().__init__(params, lr, weight_decay, grad_clip, zero_grad)
         b1, b2 = betas
         if not (0 <= b1 < 1 and 0 <= b2 < 1):
             raise ValueError(f"betas must both be in [0, 1), got {betas!r}")
@@ -118,9 +145,8 @@ class Adam(Optimizer):
         self.m = [np.zeros_like(p.data) for p in self.params]
         self.v = [np.zeros_like(p.data) for p in self.params]
 
-    def step(self):
+    def _update(self):
         """One Adam update of every parameter that has a gradient."""
-        self.t += 1
         b1, b2 = self.betas
         # Fold both bias corrections into the step size: lr * sqrt(1 - b2^t) / (1 - b1^t).
         step_size = self.lr * math.sqrt(1 - b2 ** self.t) / (1 - b1 ** self.t)
@@ -135,7 +161,7 @@ class Adam(Optimizer):
             p.data = data - step_size * m / (np.sqrt(v) + eps)
 
 
-def clip_grad_norm(params, max_norm):
+def clip_grad_norm(params, max_norm: float) -> float:
     """Scale all gradients down together so their global L2 norm is at most `max_norm`; return the norm before.
 
     A non-finite norm is returned as is and the gradients are left alone, so the caller can refuse the step.
@@ -147,23 +173,3 @@ def clip_grad_norm(params, max_norm):
         for g in grads:
             g *= scale
     return total
-
-
-def lr_at(step, base_lr, warmup=0, total=None, decay="cosine", min_lr=0.0):
-    """The learning rate for optimiser step `step` (0-based): linear warm-up, then cosine or linear decay.
-
-    During the first `warmup` steps the rate rises linearly to base_lr. With total=None it then stays at base_lr;
-    otherwise it falls from base_lr to min_lr at step `total` ("cosine" or "linear"), and stays at min_lr after.
-    """
-    if warmup and step < warmup:
-        return base_lr * (step + 1) / warmup
-    if total is None:
-        return base_lr
-    if step >= total:
-        return min_lr
-    progress = (step - warmup) / max(1, total - warmup)
-    if decay == "cosine":
-        return min_lr + 0.5 * (base_lr - min_lr) * (1 + math.cos(math.pi * progress))
-    if decay == "linear":
-        return base_lr + (min_lr - base_lr) * progress
-    raise ValueError(f"decay must be 'cosine' or 'linear', got {decay!r}")

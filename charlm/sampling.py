@@ -1,8 +1,8 @@
 """Using a trained model: sampling new text and showing the probabilities of the next character."""
 
-import math
-
 import numpy as np
+
+from .checks import positive, whole
 
 
 def _rng(rng):
@@ -11,7 +11,7 @@ def _rng(rng):
     if isinstance(rng, np.random.Generator):
         return rng
     if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
-        return np.random.default_rng(int(rng))
+        return np.random.default_rng(whole(rng, "seed", minimum=0))
     raise ValueError(f"rng must be a np.random.Generator or an integer seed, got {type(rng).__name__}")
 
 
@@ -27,7 +27,8 @@ def _softmax(logits):
     return p / p.sum()
 
 
-def generate(model, vocab, prompt, length, temperature=1.0, top_k=None, rng=None):
+def generate(model, vocab, prompt: str, length: int, temperature: float = 1.0, top_k: int | None = None,
+             rng: np.random.Generator | int | None = None) -> str:
     """Sample `length` new characters that continue `prompt`; return only the new characters.
 
     At each step the model sees the last model.context characters (prompt and text so far) and the next character
@@ -36,14 +37,10 @@ def generate(model, vocab, prompt, length, temperature=1.0, top_k=None, rng=None
     the same rng (it counts towards `length`). rng is a np.random.Generator or an int seed; None means seed 0, so a
     call without one is reproducible.
     """
-    if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 0:
-        raise ValueError(f"length must be a whole number of characters >= 0, got {length!r}")
-    if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) \
-            or not math.isfinite(temperature) or temperature <= 0:
-        raise ValueError(f"temperature must be a positive number (1 samples as trained, lower is more cautious), "
-                         f"got {temperature!r}")
-    if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, (int, np.integer)) or top_k < 1):
-        raise ValueError(f"top_k must be a positive whole number or None, got {top_k!r}")
+    whole(length, "length", minimum=0)
+    positive(temperature, "temperature")  # 1 samples as trained, lower is more cautious
+    if top_k is not None:
+        whole(top_k, "top_k (or None)", minimum=1)
     rng = _rng(rng)
     ids = list(vocab.encode(prompt))  # ValueError naming characters the model has never seen
     new = []
@@ -61,7 +58,7 @@ def generate(model, vocab, prompt, length, temperature=1.0, top_k=None, rng=None
     return vocab.decode(new)
 
 
-def next_char_probs(model, vocab, prompt, top=None):
+def next_char_probs(model, vocab, prompt: str, top: int | None = None) -> list[tuple[str, float]]:
     """The model's probability for each possible next character after `prompt`, most likely first.
 
     A list of (char, probability) from a float64 softmax, summing to 1 over the whole vocabulary; `top` keeps only
@@ -69,8 +66,8 @@ def next_char_probs(model, vocab, prompt, top=None):
     """
     if not isinstance(prompt, str) or not prompt:
         raise ValueError("the prompt is empty: type at least one character for the model to continue")
-    if top is not None and (isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1):
-        raise ValueError(f"top must be a positive whole number or None, got {top!r}")
+    if top is not None:
+        whole(top, "top (or None)", minimum=1)
     p = _softmax(_last_logits(model, vocab.encode(prompt)))             # (V,)
     order = np.argsort(-p, kind="stable")[:top]
     return [(vocab.chars[i], float(p[i])) for i in order]

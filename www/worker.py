@@ -12,31 +12,27 @@ import time
 import numpy as np
 
 import charlm
+import charlm.checks
 import charlm.texts
 from worker_base import answer, describe, progress, require, sentence, state
 
-MAX_TEXT_BYTES = 5_000_000  # larger uploads would take minutes per epoch in the browser; say so instead
 
 def decode_upload(data_b64, filename):
-    """The text of an uploaded file, or ValueError when it is not a UTF-8 text file."""
-    raw = base64.b64decode(data_b64)
+    """The text of an uploaded file, or ValueError when it is not a UTF-8 text file (charlm.decode_text's rules)."""
     name = filename or "the file"
-    if len(raw) > MAX_TEXT_BYTES:
-        raise ValueError(f"\"{name}\" is {len(raw) / 1e6:.1f} MB; choose a text of at most "
-                         f"{MAX_TEXT_BYTES / 1e6:.0f} MB (a few hundred KB is plenty here).")
-    if b"\0" in raw[:65536]:
-        raise ValueError(f"\"{name}\" is not a text file (it contains binary data). Choose a plain .txt file.")
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise ValueError(f"\"{name}\" is not UTF-8 text (byte {e.start} cannot be read). "
-                         f"Save it as UTF-8 plain text and try again.") from None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+        raw = base64.b64decode(data_b64, validate=True)
+    except ValueError:  # binascii.Error: the page sent something that is not base64
+        raise ValueError(f"\"{name}\" could not be read; choose it again.") from None
+    return charlm.decode_text(raw, name)
 
 
 @answer
 def info(_):
-    """Versions, built-in texts and each model's defaults, for the page's footer and menus."""
+    """Versions, built-in texts, the models, their defaults and presets, and the limits of every setting.
+
+    limits: setting -> {"min", "max", "whole"} (see charlm.checks.describe_limits); models: name -> a one-line
+    description. The page builds its menus and checks its form from these instead of copying charlm's constants."""
     import pyodide
     return {
         "python": sys.version.split()[0],
@@ -46,6 +42,8 @@ def info(_):
         "corpora": charlm.texts.describe(),
         "defaults": charlm.DEFAULTS,
         "presets": {m: list(p) for m, p in charlm.PRESETS.items()},
+        "models": dict(charlm.DESCRIPTIONS),
+        "limits": charlm.checks.describe_limits(),
     }
 
 
@@ -97,9 +95,7 @@ def wasm_memory():
 def set_lr(args):
     """Change the learning rate from the next step on (recorded so the Python script can replay it)."""
     t = require()
-    lr = float(args["lr"])
-    if not np.isfinite(lr) or lr <= 0:
-        raise ValueError(f"The learning rate must be a positive number (got {args['lr']}).")
+    lr = charlm.checks.limited(args.get("lr"), "lr", "the learning rate")
     if lr != t.optimizer.lr:
         t.optimizer.lr = lr
         if t.step == 0:
@@ -139,14 +135,17 @@ def save(_):
 @answer
 def load(args):
     """Restore a trainer saved with save(); a file that is not one leaves the current trainer in place."""
-    raw = base64.b64decode(args["data"])
     name = args.get("filename") or "that file"
     try:
+        raw = base64.b64decode(args["data"], validate=True)
+    except ValueError:  # binascii.Error: the page sent something that is not base64
+        raise ValueError(f"Could not load \"{name}\": it could not be read; choose it again.") from None
+    try:
         trainer = charlm.Trainer.from_bytes(raw)
-    except ValueError as e:
+    except ValueError as e:  # charlm's loader says in plain words what is wrong
         raise ValueError(f"Could not load \"{name}\": {sentence(str(e))}") from None
-    except Exception as e:  # a damaged file can fail anywhere in numpy's reader: name the file, not the library
-        raise ValueError(f"Could not load \"{name}\": it is not a model saved from this page ({e}).") from None
+    except Exception:  # a case charlm's checks missed: name the file, never the library's internals
+        raise ValueError(f"Could not load \"{name}\": it is not a model saved from this page.") from None
     cfg = trainer.config
     # A saved run on a built-in text is shown (and scripted) as that text rather than as a pasted copy of it.
     corpus = next((c for c in charlm.texts.names() if charlm.texts.load(c) == trainer.data.text), None)

@@ -7,6 +7,7 @@ docs/architecture.md.
 import json
 
 import charlm
+import charlm.divergence
 
 state = {"trainer": None, "run": None, "lr_changes": []}
 
@@ -18,11 +19,13 @@ def answer(fn):
             return json.dumps(fn(json.loads(arg) if isinstance(arg, str) else {}))
         except charlm.TrainingDiverged as e:
             # The trainer rolled back to its last good step: send its whole history so the page matches it.
-            return json.dumps({"error": sentence(str(e)), "diverged": True, **describe()})
+            advice = f"set it to {charlm.divergence.number(e.suggested_lr)} or lower and press Train."
+            return json.dumps({"error": f"{e.explanation}: {advice}", "diverged": True, "reason": e.reason,
+                               "suggested_lr": e.suggested_lr, **describe()})
         except ValueError as e:
             return json.dumps({"error": sentence(str(e))})
         except Exception as e:  # a bug, not bad input: report it plainly and keep the worker alive
-            return json.dumps({"error": f"Something went wrong in the trainer ({type(e).__name__}: {e})."})
+            return json.dumps({"error": f"Something went wrong in the trainer ({e or 'no reason given'})."})
     wrapped.__name__ = fn.__name__
     return wrapped
 

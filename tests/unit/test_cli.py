@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import crafted
+
 import charlm
 
 REPO = Path(__file__).resolve().parents[2]
@@ -51,10 +53,22 @@ def test_bad_input_is_one_line_on_stderr_and_exit_status_2(tmp_path):
     short.write_text("too short", encoding="utf-8")
     binary = tmp_path / "binary.txt"
     binary.write_bytes(b"\xff\xfe\x00\x81 not text")
+    latin1 = tmp_path / "latin1.txt"
+    latin1.write_bytes("caf\u00e9 au lait".encode("latin-1"))
+    bomb = tmp_path / "bomb.npz"
+    bomb.write_bytes(crafted.bomb())
+    huge_batch = tmp_path / "huge.npz"
+    huge_batch.write_bytes(crafted.rewrite(crafted.session(), lambda m: m["trainer"]["config"].update(
+        batch_size=10 ** 9) or m))
     cases = [
         (("train", "--text", str(tmp_path / "missing.txt")), "no such file"),
         (("train", "--text", str(short)), "at least"),
-        (("train", "--text", str(binary)), "not UTF-8"),
+        (("train", "--text", str(binary)), "is not a text file"),
+        (("train", "--text", str(latin1)), "is not UTF-8 text (byte 3 cannot be read)"),
+        (("train", "--context", "1"), "context must be a whole number from 2 to 256"),
+        (("sample", "--load", str(bomb)), "more than its settings need"),
+        (("sample", "--load", str(huge_batch)), "batch size must be a whole number from 1 to 256"),
+        (("sample", "--load", str(short), "--temperature", "9"), "--temperature must be a positive number"),
         (("train", "--lr", "0", "--steps", "1"), "learning rate must be a positive number"),
         (("train", "--model", "rnn"), "unknown model"),
         (("train", "--corpus", "nope"), "unknown corpus"),
@@ -68,3 +82,16 @@ def test_bad_input_is_one_line_on_stderr_and_exit_status_2(tmp_path):
         assert expected in result.stderr, (args, result.stderr)
         assert "Traceback" not in result.stderr
         assert len(result.stderr.strip().splitlines()) == 1, (args, result.stderr)
+
+
+def test_training_that_blows_up_saves_the_last_good_weights_and_says_which_lr_to_try(tmp_path):
+    saved = tmp_path / "m.npz"
+    result = run("train", "--model", "bigram", "--lr", "1e3", "--steps", "5", "--sample-length", "0",
+                 "--save", str(saved))
+    assert result.returncode == 1, result.stderr
+    err = result.stderr
+    assert "The loss shot up to" in err and "The learning rate 1,000 is too large: try --lr 0.1 or lower." in err
+    assert "press Train" not in err and "Traceback" not in err and "Error" not in err
+    step = charlm.Trainer.from_bytes(saved.read_bytes()).step
+    assert f"went back to step {step}, the last good one: its weights are kept." in err
+    assert f"saved the last good weights to {saved} (step {step})" in err

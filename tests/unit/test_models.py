@@ -165,3 +165,11 @@ def test_bad_inputs_are_clear_value_errors():
         model(np.zeros(3, dtype=int))
     with pytest.raises(ValueError, match="integer character ids"):
         model(np.zeros((1, 3)))
+
+
+def test_the_parameter_count_formula_matches_the_built_models():
+    for name, presets in charlm.PRESETS.items():
+        for preset, sizes in presets.items():
+            for V, T in ((5, 2), (37, 32), (80, 256)):
+                model = charlm.build_model(name, V, T, preset=preset)
+                assert charlm.models.count_parameters(name, V, T, sizes) == model.num_parameters(), (name, preset)

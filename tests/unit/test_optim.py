@@ -1,4 +1,4 @@
-"""Optimisers, gradient clipping and the learning-rate schedule."""
+"""Optimisers and gradient clipping: the step clips, updates and clears; accumulation is an opt-out."""
 
 import math
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 # charlm before numpy: when charlm is the one to load numpy, it asks for one BLAS thread (see its __init__)
-from charlm import SGD, Adam, Tensor, clip_grad_norm, lr_at
+from charlm import SGD, Adam, Tensor, clip_grad_norm
 
 
 def quadratic_step(opt, p, target):
@@ -128,16 +128,59 @@ def test_clip_grad_norm_scales_all_gradients_together():
     assert b.grad[0] == pytest.approx(0.8)  # not scaled by a NaN
 
 
-def test_lr_schedule_warms_up_then_decays():
-    assert lr_at(0, 1.0, warmup=4) == 0.25 and lr_at(3, 1.0, warmup=4) == 1.0
-    assert lr_at(100, 1.0, warmup=4) == 1.0  # no total: constant after warm-up
-    assert lr_at(4, 1.0, warmup=4, total=104) == pytest.approx(1.0)
-    assert lr_at(54, 1.0, warmup=4, total=104) == pytest.approx(0.5)
-    assert lr_at(54, 1.0, warmup=4, total=104, decay="linear") == pytest.approx(0.5)
-    assert lr_at(29, 1.0, warmup=4, total=104, decay="linear") == pytest.approx(0.75)
-    assert lr_at(29, 1.0, warmup=4, total=104) > 0.75  # cosine stays high longer
-    assert lr_at(500, 1.0, warmup=4, total=104, min_lr=0.1) == 0.1
-    rates = [lr_at(s, 3e-3, warmup=10, total=100) for s in range(100)]
-    assert rates[:10] == sorted(rates[:10]) and rates[10:] == sorted(rates[10:], reverse=True)
-    with pytest.raises(ValueError, match="decay must be"):
-        lr_at(50, 1.0, total=100, decay="step")
+def test_step_clears_the_gradients_it_used_so_four_lines_are_the_whole_loop():
+    p = Tensor(np.array([1.0, -2.0]))
+    opt = SGD([p], lr=0.1)
+    (p * p).sum().backward()
+    opt.step()
+    assert p.grad is None  # cleared: the next backward starts from zero
+    (p * p).sum().backward()
+    np.testing.assert_allclose(p.grad, 2 * p.data)  # this batch's gradient alone, not the sum of two
+    keep = SGD([p], lr=0.1, zero_grad=False)
+    keep.step()
+    assert p.grad is not None
+
+
+@pytest.mark.parametrize("opt_cls", [SGD, Adam])
+def test_accumulating_two_backward_passes_then_stepping_equals_one_step_on_the_summed_loss(opt_cls):
+    a, b = np.array([0.5, -1.0, 2.0]), np.array([1.5, 0.25, -0.5])
+
+    def loss(p, x):
+        return ((p - Tensor(x)) * (p - Tensor(x))).sum()
+
+    p = Tensor(np.array([1.0, 2.0, 3.0]))
+    opt = opt_cls([p], lr=0.05, zero_grad=False)
+    loss(p, a).backward()
+    loss(p, b).backward()
+    opt.step()
+    q = Tensor(np.array([1.0, 2.0, 3.0]))
+    (loss(q, a) + loss(q, b)).backward()
+    opt_cls([q], lr=0.05).step()
+    np.testing.assert_allclose(p.data, q.data, rtol=1e-12)
+    assert p.grad is not None  # zero_grad=False: clearing is the caller's job
+    opt.zero_grad()
+    assert p.grad is None
+
+
+def test_grad_clip_in_the_optimiser_is_clip_grad_norm_then_step():
+    def grads():
+        p = Tensor(np.array([3.0, 4.0]))
+        (p * Tensor(np.array([10.0, 10.0]))).sum().backward()  # grad (10, 10): norm 14.1
+        return p
+    p = grads()
+    norm = Adam([p], lr=0.01, grad_clip=1.0).step()
+    q = grads()
+    assert clip_grad_norm([q], 1.0) == pytest.approx(norm) == pytest.approx(math.sqrt(200))
+    Adam([q], lr=0.01).step()
+    np.testing.assert_array_equal(p.data, q.data)
+    with pytest.raises(ValueError, match="grad_clip"):
+        Adam([p], lr=0.01, grad_clip=0)
+
+
+def test_a_gradient_that_is_not_a_number_leaves_the_weights_alone():
+    p = Tensor(np.array([1.0, 2.0]))
+    opt = Adam([p], lr=0.1, grad_clip=1.0)
+    p.grad = np.array([np.nan, 1.0])
+    assert math.isnan(opt.step())
+    np.testing.assert_array_equal(p.data, [1.0, 2.0])
+    assert opt.t == 0 and p.grad is None and all((m == 0).all() for m in opt.m)

@@ -9,7 +9,7 @@ import pytest
 # charlm before numpy: when charlm is the one to load numpy, it asks for one BLAS thread (see its __init__)
 import charlm
 import charlm.texts
-from charlm import Trainer, TrainingDiverged
+from charlm import Trainer, TrainingDiverged, divergence
 
 FABLES = charlm.texts.load("fables")
 SHORT = FABLES[:3000]
@@ -52,6 +52,24 @@ def test_the_plain_training_loop_reproduces_the_trainer_exactly():
         loss.backward()
         charlm.clip_grad_norm(model.parameters(), 1.0)
         opt.step()
+        losses.append(loss.item())
+    assert losses == trainer.losses
+
+
+def test_the_four_line_loop_of_the_lesson_reproduces_the_trainer_exactly():
+    trainer = Trainer(SHORT, model="mlp", seed=6, batch_size=4, context=16)
+    trainer.run(6)
+    data = charlm.Corpus(SHORT, context=16)
+    model = charlm.build_model("mlp", vocab_size=len(data.vocab), context=16, seed=6)
+    optimizer = charlm.Adam(model.parameters(), lr=charlm.DEFAULTS["mlp"]["lr"], grad_clip=1.0)
+    rng = np.random.default_rng(6)
+    losses = []
+    for _ in range(6):
+        inputs, targets = data.batch(4, "train", rng)
+        logits = model(inputs)
+        loss = charlm.cross_entropy(logits, targets)
+        loss.backward()
+        optimizer.step()
         losses.append(loss.item())
     assert losses == trainer.losses
 
@@ -147,34 +165,58 @@ def test_evaluate_is_the_mean_loss_over_fixed_windows():
     assert charlm.evaluate(model, data, "val", max_tokens=160) == pytest.approx(expected, rel=1e-12)
 
 
-def test_a_huge_learning_rate_raises_training_diverged_and_keeps_good_weights():
-    t = Trainer(SHORT, model="transformer", lr=1000, seed=0, **FAST["transformer"])
+@pytest.mark.parametrize("model, lr, shown", [("bigram", 1e6, "1,000,000"), ("mlp", 100, "100")])
+def test_a_huge_learning_rate_stops_training_with_a_plain_message_and_the_weights_of_before(model, lr, shown):
+    t = Trainer(FABLES, model=model, lr=lr, seed=0, eval_every=5)
+    start = [p.data.copy() for p in t.model.parameters()]
     with pytest.raises(TrainingDiverged) as e:
-        t.run(60)
-    assert isinstance(e.value, ValueError)
-    message = str(e.value)
-    assert re.search(r"the (loss|gradients) became (NaN|infinite) at step \d+", message)
-    assert "learning rate 1000 is too large" in message
-    assert f"weights from step {t.step} are kept" in message and "lower the learning rate" in message
-    assert e.value.step == t.step and len(t.losses) == t.step
-    assert all(np.isfinite(t.losses)) and e.value.new_losses == t.losses
-    weights = [p.data.copy() for p in t.model.parameters()]
-    assert all(np.isfinite(w).all() for w in weights)
+        t.run(50)
+    err = e.value
+    assert isinstance(err, ValueError) and err.reason == "far above" and err.lr == lr
+    assert err.loss > 2 * t.uniform_loss and err.suggested_lr == charlm.DEFAULTS[model]["lr"]
+    message = str(err)
+    assert re.fullmatch(rf"The loss shot up to [\d,]+ nats per character, far above the {t.uniform_loss:.2f} of a "
+                        rf"uniform guess, so training stopped and went back to step {err.step}, the last good one: "
+                        rf"its weights are kept\. The learning rate {shown} is too large: try {err.suggested_lr:g} or "
+                        rf"lower\.", message), message
+    assert "Train" not in message and "--lr" not in message and "Error" not in message
+    # Rolled back to before the blow-up began: the losses kept are all near or below ln V, the weights are those.
+    assert err.step == t.step == len(t.losses) and all(x < 2 * t.uniform_loss for x in t.losses)
+    assert err.new_losses == t.losses and all(s <= t.step for s, _ in t.val_losses)
+    if t.step == 0:
+        for before, p in zip(start, t.model.parameters()):
+            np.testing.assert_array_equal(before, p.data)
     with pytest.raises(TrainingDiverged):  # the same rate diverges again, from the same weights
-        t.run(60)
-    t.optimizer.lr = 1e-3
-    assert all(np.isfinite(t.run(5)))      # a sane rate carries on from the kept weights
+        t.run(50)
+    t.optimizer.lr = err.suggested_lr
+    assert max(t.run(20)) < 2 * t.uniform_loss  # the suggested rate carries on from the kept weights
 
 
-def test_non_finite_gradients_are_refused_too_and_the_last_update_is_undone(monkeypatch):
+def test_a_climb_back_above_the_uniform_guess_rolls_back_to_the_best_weights():
+    t = Trainer(SHORT, model="bigram", seed=0, eval_every=0, **FAST["bigram"])
+    t.run(60)  # learns: well below ln V
+    best_step = t._best_state[0]
+    assert t.losses[best_step] < t.uniform_loss - divergence.CLIMB_MARGIN
+    t.optimizer.lr = 30.0  # too large to learn, too small to explode at once: the loss wanders back up
+    with pytest.raises(TrainingDiverged) as e:
+        t.run(200)
+    assert e.value.reason == "climbing" and e.value.step == t.step == best_step
+    assert str(e.value).startswith("The loss climbed back up to ")
+    assert "went back to step %d, the last good one: its weights are kept." % best_step in str(e.value)
+    assert divergence.check(t.losses, t.uniform_loss, divergence.best_window_mean(t.losses[:-1])) is None
+
+
+def test_non_finite_gradients_are_refused_too_and_the_update_that_caused_them_is_undone(monkeypatch):
     t = Trainer(SHORT, model="bigram", **FAST["bigram"])
     t.run(1)
     after_one, rng_after_one = [p.data.copy() for p in t.model.parameters()], t.rng.bit_generator.state
     t.run(1)
-    monkeypatch.setattr(charlm.trainer, "clip_grad_norm", lambda params, max_norm: float("inf"))
-    with pytest.raises(TrainingDiverged, match="gradients became infinite at step 3.*weights from step 1 are kept"):
+    monkeypatch.setattr(charlm.optim, "clip_grad_norm", lambda params, max_norm: float("inf"))
+    kept = "The gradients stopped being numbers .* went back to step 1, the last good one: its weights are kept"
+    with pytest.raises(TrainingDiverged, match=kept) as e:
         t.run(1)
     monkeypatch.undo()
+    assert e.value.reason == "gradients not finite"
     assert t.step == len(t.losses) == 1 and t.optimizer.t == 1
     for kept, p in zip(after_one, t.model.parameters()):
         np.testing.assert_array_equal(kept, p.data)
@@ -183,11 +225,30 @@ def test_non_finite_gradients_are_refused_too_and_the_last_update_is_undone(monk
     assert t.run(2) == fresh.run(3)[1:]
 
 
+@pytest.mark.parametrize("model", charlm.MODELS)
+def test_healthy_runs_at_the_defaults_never_count_as_diverged(model):
+    steps = 200 if model == "transformer" else 300
+    for corpus in charlm.texts.names():
+        t = Trainer(charlm.texts.load(corpus), model=model, eval_every=0)
+        losses = t.run(steps)  # would raise TrainingDiverged
+        assert len(losses) == steps and losses[-1] < t.uniform_loss - 1, (model, corpus)
+
+
 def test_bad_settings_are_clear_value_errors():
-    with pytest.raises(ValueError, match="learning rate must be a positive number, got"):
+    with pytest.raises(ValueError, match=r"learning rate must be a positive number \(at most 1,000,000\), got"):
         Trainer(SHORT, model="bigram", lr=-1)
-    with pytest.raises(ValueError, match="learning rate must be a positive number, got"):
+    with pytest.raises(ValueError, match="learning rate must be a positive number"):
         Trainer(SHORT, model="bigram", lr=float("nan"))
+    with pytest.raises(ValueError, match="learning rate must be a positive number"):
+        Trainer(SHORT, model="bigram", lr=1e7)
+    with pytest.raises(ValueError, match="batch size must be a whole number from 1 to 256, got 1000"):
+        Trainer(SHORT, model="bigram", batch_size=1000)
+    with pytest.raises(ValueError, match="context must be a whole number from 2 to 256"):
+        Trainer(SHORT, model="bigram", context=1)
+    with pytest.raises(ValueError, match="n_hidden must be a whole number from 1 to 4,096"):
+        Trainer(SHORT, model="mlp", n_hidden=10 ** 6)
+    with pytest.raises(ValueError, match="would have [\\d,]+ weights; at most 5,000,000"):
+        Trainer(SHORT, model="mlp", n_hidden=4096, n_chars=32, n_embd=512)
     with pytest.raises(ValueError, match="unknown model 'rnn'"):
         Trainer(SHORT, model="rnn")
     with pytest.raises(ValueError, match="no preset"):

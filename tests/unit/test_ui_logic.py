@@ -194,3 +194,12 @@ def test_script_splits_a_long_single_line_text_and_keeps_it_exact():
 def test_script_replays_learning_rate_changes():
     src = script.make_script({**RUN, "corpus": "lesson"}, 50, lr_changes=[(20, 0.001), (70, 0.5)])
     assert "lr_changes = {20: 0.001}" in src and "optimizer.lr = lr_changes[step]" in src
+
+
+def test_form_limits_come_from_charlm_and_the_fallback_agrees_with_it():
+    import charlm.checks
+    limits = settings.form_limits(charlm.checks.describe_limits())
+    assert limits == settings.LIMITS, "the page's fallback limits (used before info() arrives) drifted from charlm's"
+    assert limits["batch"] == tuple(charlm.checks.LIMITS["batch_size"])
+    with pytest.raises(ValueError, match="from 1 to 256"):
+        settings.read_int("batch", "257", "batch size", limits)

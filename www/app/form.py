@@ -63,7 +63,7 @@ class SettingsForm:
         return settings.read_lr(el("lr").value, self.limits)
 
     def temperature(self):
-        return settings.read_temperature(el("temperature").value)
+        return settings.read_temperature(el("temperature").value, self.limits)
 
     def apply_defaults(self, model):
         """Fill learning rate, batch, context and preset with the model's recommended values."""

@@ -5,7 +5,7 @@ Pure logic (no DOM), shared by MicroPython in the page and CPython in the tests.
 
 # (smallest, largest) a learner may ask for, until the worker's info() says otherwise: charlm holds the real limits
 # (charlm.checks.LIMITS) and the page takes them from info() through form_limits().
-LIMITS = {"batch": (1, 256), "context": (2, 256), "seed": (0, 2 ** 31 - 1), "lr": (0.0, 1e6)}
+LIMITS = {"batch": (1, 256), "context": (2, 256), "seed": (0, 2 ** 31 - 1), "lr": (0.0, 1e6), "temperature": (0.0, 5.0)}
 FORM_NAMES = {"batch_size": "batch"}  # charlm's names for the form's fields, where they differ
 
 # URL query keys an author can set, and what they mean.
@@ -27,12 +27,13 @@ def parse_float(text):
 
 
 def form_limits(limits=None):
-    """The form's limits: charlm's (from the worker's info(), named as charlm names them) over the defaults."""
+    """The form's limits: charlm's (info()["limits"]: name -> {"min", "max", "whole"}, named as charlm names them)
+    over the defaults above."""
     out = dict(LIMITS)
     for key, value in (limits or {}).items():
         name = FORM_NAMES.get(key, key)
         if name in out:
-            out[name] = (value[0], value[1])
+            out[name] = (value["min"], value["max"])
     return out
 
 
@@ -61,11 +62,13 @@ def read_int(name, text, label=None, limits=None):
     return value
 
 
-def read_temperature(text):
+def read_temperature(text, limits=None):
     """Sampling temperature: positive, at most 5 (beyond that samples are pure noise)."""
     value = parse_float(text)
-    if value is None or value <= 0 or value > 5:
-        raise ValueError(f"The temperature must be a number above 0 and at most 5 (got \"{str(text).strip()}\").")
+    top = (limits or LIMITS)["temperature"][1]
+    if value is None or value <= 0 or value > top:
+        raise ValueError(f"The temperature must be a number above 0 and at most {top:g} "
+                         f"(got \"{str(text).strip()}\").")
     return value
 
 
