@@ -71,14 +71,14 @@ def _operand(x):
     return NO_TRANS, x, x.shape[1]
 
 
-def use_openblas(path=OPENBLAS_PATH, symbol="cblas_sgemm", int_type=ctypes.c_int):
+def use_openblas(path=None, symbol="cblas_sgemm", int_type=ctypes.c_int):
     """Multiply float32 matrices with OpenBLAS from now on, if the library at `path` loads; return whether it did.
 
     When it cannot be loaded, charlm keeps its numpy kernel and `kernel()` says why. (The defaults are Pyodide's
-    build; tests pass numpy's own ILP64 OpenBLAS, with its symbol name and 64-bit integers.)"""
+    build at OPENBLAS_PATH; tests pass numpy's own ILP64 OpenBLAS, with its symbol name and 64-bit integers.)"""
     global _sgemm, _problem
     try:
-        _sgemm = Sgemm(getattr(ctypes.CDLL(path), symbol), int_type)
+        _sgemm = Sgemm(getattr(ctypes.CDLL(path or OPENBLAS_PATH), symbol), int_type)
         _problem = None
         return True
     except (OSError, AttributeError) as e:

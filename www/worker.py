@@ -5,6 +5,7 @@ arrays do not). Errors come back as {"error": "..."} with a message for the lear
 worker survives bad input and keeps its trained model.
 """
 
+import asyncio
 import base64
 import json
 import sys
@@ -14,10 +15,30 @@ import numpy as np
 
 import charlm
 import charlm.texts
+from charlm import kernels
 
 MAX_TEXT_BYTES = 5_000_000  # larger uploads would take minutes per epoch in the browser; say so instead
 
 state = {"trainer": None, "run": None, "lr_changes": []}
+
+
+async def load_openblas():
+    """Install Pyodide's openblas package, then multiply matrices with it (charlm uses einsum until then).
+
+    Loaded in the background rather than listed in worker.json's packages: listed, it would hold back the worker's
+    start (so Train) by the package's load time, measured at 0.3-0.4 s under node (bench/bench_kernels.py), while
+    here the first steps simply run on einsum. If the package or the library is missing, charlm stays on einsum and
+    kernels.kernel() says so."""
+    try:
+        import pyodide_js
+        await pyodide_js.loadPackage("openblas")
+    except Exception:  # not in Pyodide, or the runtime lacks the package: use_openblas() below reports why
+        pass
+    kernels.use_openblas()
+
+
+if kernels.IN_BROWSER:
+    openblas_loading = asyncio.ensure_future(load_openblas())
 
 
 def answer(fn):
@@ -75,10 +96,17 @@ def info(_):
         "pyodide": pyodide.__version__,
         "numpy": np.__version__,
         "charlm": charlm.__version__,
+        "kernel": kernels.kernel(),
         "corpora": charlm.texts.describe(),
         "defaults": charlm.DEFAULTS,
         "presets": {m: list(p) for m, p in charlm.PRESETS.items()},
     }
+
+
+@answer
+def kernel(_):
+    """The matrix kernel in use ({"kernel": "OpenBLAS sgemm"} once the library has loaded), for the page's footer."""
+    return {"kernel": kernels.kernel()}
 
 
 @answer
@@ -217,4 +245,4 @@ def require():
     return state["trainer"]
 
 
-__export__ = ["info", "read_upload", "setup", "train", "set_lr", "sample", "next_char", "save", "load"]
+__export__ = ["info", "kernel", "read_upload", "setup", "train", "set_lr", "sample", "next_char", "save", "load"]
