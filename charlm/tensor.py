@@ -155,6 +155,8 @@ class Tensor:
                     kernels.mm_add(other.grad, a2.T, g2)
             out._backward = _backward
             return out
+        # Attention's products: B*nh tiny matrices, where numpy's matmul beats a loop of sgemm calls even in the
+        # browser (bench/bench_kernels.py), so they stay on numpy everywhere.
         out = Tensor(a @ b, (self, other), "@")
 
         def _backward():
