@@ -26,9 +26,9 @@ async def load_openblas():
     """Install Pyodide's openblas package, then multiply matrices with it (charlm uses einsum until then).
 
     Loaded in the background rather than listed in worker.json's packages: listed, it would hold back the worker's
-    start (so Train) by the package's load time, measured at 0.3-0.4 s under node (bench/bench_kernels.py), while
-    here the first steps simply run on einsum. If the package or the library is missing, charlm stays on einsum and
-    kernels.kernel() says so."""
+    start (so Train) by the package's load time, 0.3-0.8 s after numpy in Pyodide under node (bench/bench_kernels.py,
+    start-up line), while here nothing waits and only the first steps run on einsum. If the package or the library
+    is missing, charlm stays on einsum and kernels.kernel() says so."""
     try:
         import pyodide_js
         await pyodide_js.loadPackage("openblas")
