@@ -102,10 +102,12 @@ class Tensor:
 
         def _backward():
             g = out.grad
-            shared = other._op != "const" and unbroadcast(g, other.shape) is g
-            _grad_to(self, unbroadcast(g, self.shape), owned=not shared)  # one parent may take g itself, not two
-            if other._op != "const":
-                _grad_to(other, unbroadcast(g, other.shape), owned=not shared or self is other)
+            g_self = unbroadcast(g, self.shape)
+            g_other = None if other._op == "const" else unbroadcast(g, other.shape)
+            # g itself may go to one parent only: the other would see the first one's later += through it
+            _grad_to(self, g_self, owned=g_self is not g or g_other is not g)
+            if g_other is not None:
+                _grad_to(other, g_other, owned=True)
         out._backward = _backward
         return out
 
