@@ -12,7 +12,9 @@ Prints, from one run:
 3. the batched attention products (B*nh small matrices): numpy matmul, einsum and a loop of sgemm calls;
 4. whole training steps of the default transformer: einsum vs OpenBLAS, old (zero-filled) vs new (assigned-first)
    gradients, old vs new GELU, and CPython's step on the same machine; medians of interleaved rounds.
-Figures only: it never fails on a time (the machine is shared; compare numbers measured side by side).
+Times are CPU time of the measuring process (node's for Pyodide), not wall time: on a shared machine other work
+moves wall time by several times, CPU time far less. Figures only: it never fails on a time (compare numbers
+measured side by side).
 """
 
 import argparse
@@ -32,6 +34,8 @@ HARNESS = """
 const [indexURL, zipPath, codePath] = process.argv.slice(1);
 const fs = await import("fs");
 const { loadPyodide } = await import(indexURL + "/pyodide.mjs");
+// The process's CPU time (ms), for Python as js.cpu_ms(): on a shared machine it moves far less than wall time.
+globalThis.cpu_ms = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
 const t0 = performance.now();
 const py = await loadPyodide({ indexURL: indexURL + "/", stdout: () => {}, stderr: () => {} });
 await py.loadPackage("numpy", { messageCallback: () => {} });
@@ -51,23 +55,34 @@ try {
 # The measuring code, run in Pyodide and (the whole-step part) in CPython.
 MEASURE = r'''
 import json, statistics, sys, time
+import charlm, charlm.texts  # before numpy: one BLAS thread in CPython (idle BLAS threads spin, and cost CPU time)
 import numpy as np
-import charlm, charlm.texts
 from charlm import kernels, tensor
 from charlm.tensor import Tensor
 
 ROUNDS, STEPS, IN_PYODIDE = {rounds}, {steps}, sys.platform == "emscripten"
 
+if IN_PYODIDE:
+    import js
+
+    def clock():
+        """CPU ms of this process (node's, which runs Pyodide)."""
+        return js.cpu_ms()
+else:
+    def clock():
+        """CPU ms of this process."""
+        return time.process_time() * 1000
+
 
 def best_ms(fn, repeat=7, number=3):
-    """The median over `repeat` runs of the mean time of `number` calls, in ms."""
+    """The median over `repeat` runs of the mean CPU time of `number` calls, in ms."""
     fn()
     times = []
     for _ in range(repeat):
-        t = time.perf_counter()
+        t = clock()
         for _ in range(number):
             fn()
-        times.append((time.perf_counter() - t) / number * 1000)
+        times.append((clock() - t) / number)
     return statistics.median(times)
 
 
@@ -128,9 +143,9 @@ def step_times(configs):
     for _ in range(ROUNDS):
         for c in configs:
             configure(*c)
-            t = time.perf_counter()
+            t = clock()
             trainers[c].run(STEPS)
-            times[c].append((time.perf_counter() - t) / STEPS * 1000)
+            times[c].append((clock() - t) / STEPS)
     configure(IN_PYODIDE, "new", "new")
     return {{"/".join(map(str, c)): statistics.median(v) for c, v in times.items()}}
 
@@ -240,7 +255,7 @@ def report(web, native):
     s = web["startup"]
     print(f"Start-up in Pyodide: boot + numpy {s['boot_and_numpy_ms']:.0f} ms; then openblas {s['openblas_ms']:.0f} ms "
           f"(what listing it in the worker's packages would add before Train)")
-    print(f"\n2-D products of one transformer step (ms, GFLOP/s); sgemm's peak here (best of square 64..384): "
+    print(f"\n2-D products of one transformer step (CPU ms, GFLOP/s); sgemm's peak here (best of square 64..384): "
           f"{web['peak_gflops']:.2f} GFLOP/s")
     print(f"{'product':<13}{'kind':<9}{'shape':<22}{'einsum':>8}{'sgemm':>8}{'speed-up':>9}{'GF/s':>6}"
           f"{'% peak':>7}{'max diff':>10}")
@@ -252,14 +267,14 @@ def report(web, native):
               f"{r['einsum_ms'] / r['sgemm_ms']:8.2f}x{gf:6.2f}{100 * gf / web['peak_gflops']:6.0f}%"
               f"{r['max_diff']:10.1e}")
     print(f"{'sum (one layer of each)':<44}{tot_e:8.2f}{tot_s:8.2f}{tot_e / tot_s:8.2f}x")
-    print("\nBatched attention products (ms): numpy matmul, einsum, a loop of sgemm calls")
+    print("\nBatched attention products (CPU ms): numpy matmul, einsum, a loop of sgemm calls")
     for r in web["attention"]:
         print(f"  {r['shape']:<34}{r['matmul_ms']:8.2f}{r['einsum_ms']:8.2f}{r['sgemm_loop_ms']:8.2f}")
     g = web["gelu"]
-    print(f"\nGELU on (32, 32, 192) float32 (ms): forward old {g['old_fwd']:.2f}, new {g['new_fwd']:.2f}; "
+    print(f"\nGELU on (32, 32, 192) float32 (CPU ms): forward old {g['old_fwd']:.2f}, new {g['new_fwd']:.2f}; "
           f"forward + backward old {g['old_fwd_bwd']:.2f}, new {g['new_fwd_bwd']:.2f}; "
           f"max difference {g['max_diff']:.1e} (values), {g['max_grad_diff']:.1e} (gradients)")
-    print("\nWhole training step of the default transformer (median ms per step)")
+    print("\nWhole training step of the default transformer (median CPU ms per step)")
     print(f"{'kernel':<10}{'gradients':<11}{'GELU':<6}{'ms':>8}")
     for key, ms in web["steps"].items():
         blas, grads, gelu = key.split("/")
