@@ -1,36 +1,23 @@
 """A small reverse-mode autograd over numpy arrays, in the style of micrograd.
 
-Every operation builds its output `Tensor` and a closure that ACCUMULATES (`+=`) the output's gradient into its
-parents' gradients. `Tensor.backward()` sorts the graph topologically, seeds the output's gradient with ones and runs
-the closures in reverse. Gradients accumulate across calls until an optimiser's `zero_grad()` clears them.
+Every operation builds its output `Tensor` and a closure that passes the output's gradient on to its parents.
+`Tensor.backward()` sorts the graph topologically, seeds the output's gradient with ones and runs the closures in
+reverse, so a tensor's closure runs only once every use of it has delivered its gradient.
+
+The gradient rule, in one place (`_grad_to`): the first gradient that reaches a tensor in a backward pass is
+ASSIGNED (the array itself when the closure made it and nobody else holds it, else a copy), and every later one is
+ADDED into it. Nothing is zero-filled first (only indexing, which scatters into part of a tensor, starts from
+zeros). So gradients accumulate across backward calls until an optimiser's `zero_grad()` sets them to None.
+An intermediate tensor hands its gradient on and drops it, so no two tensors ever share a gradient array.
 
 The hot ops of a transformer are fused into single operations with hand-written backward passes (layer norm,
-causally masked softmax, cross-entropy): each Python-level op costs time, in the browser most of all.
+causally masked softmax, cross-entropy): each Python-level op costs time, in the browser most of all. The numeric
+kernels underneath (matrix products, tanh, GELU) are the platform's fastest, chosen in `kernels.py`.
 """
-
-import sys
 
 import numpy as np
 
-# Pyodide's numpy is built without BLAS and without SIMD maths. There einsum multiplies matrices 1.5-3x faster than
-# matmul's fallback loop, and tanh through exp is 2x faster than np.tanh; with BLAS and SIMD (CPython) the plain calls
-# are the fast ones by far. Only the speed differs: both compute the same products and the same tanh.
-IN_BROWSER = sys.platform == "emscripten"
-
-
-def _mm(a, b):
-    """a @ b for 2-D arrays, with the faster kernel of the platform."""
-    return np.einsum("ij,jk->ik", a, b) if IN_BROWSER else a @ b
-
-
-def _tanh(x):
-    """tanh(x), with the faster kernel of the platform (the clip keeps exp finite; tanh(40) is 1 in any float)."""
-    if not IN_BROWSER:
-        return np.tanh(x)
-    e = np.exp(np.minimum(x * 2, 80))
-    e += 1
-    return 1 - 2 / e
-
+from . import kernels
 
 # A finite "minus infinity" for masked attention scores: exp() of it underflows to exactly 0, but unlike -inf it can
 # never turn into NaN through inf - inf when a whole row is masked.
@@ -42,7 +29,7 @@ class Tensor:
 
     def __init__(self, data, _parents=(), _op=""):
         self.data = data if isinstance(data, np.ndarray) else np.asarray(data)
-        self.grad = None  # allocated as zeros by backward(); None means "no gradient yet"
+        self.grad = None  # None means "no gradient yet"; see the gradient rule above
         self._parents = _parents
         self._backward = None
         self._op = _op
@@ -89,13 +76,11 @@ class Tensor:
                     stack.extend((p, False) for p in v._parents if id(p) not in seen)
 
         build(self)
-        for v in topo:
-            if v.grad is None:
-                v.grad = np.zeros_like(v.data)
-        self.grad += 1  # d self / d self
+        _grad_to(self, np.ones_like(self.data), owned=True)  # d self / d self
         for v in reversed(topo):
-            if v._backward is not None:
+            if v._backward is not None and v.grad is not None:
                 v._backward()
+                v.grad = None  # handed on to the parents (who may own the very array now)
         # Free the graph, as PyTorch does after backward: its closures hold every activation of the step and refer to
         # their own outputs, a cycle only the slow cyclic GC would find. Kept, a run held many steps' arrays at once,
         # which in the browser (WebAssembly memory never shrinks) meant hundreds of MB.
@@ -104,29 +89,36 @@ class Tensor:
                 v._backward, v._parents = None, ()
 
     # ----- elementwise arithmetic with numpy broadcasting -----
+    def _lift(self, other):
+        """`other` as a Tensor: a plain number becomes a constant of this tensor's dtype (so float32 stays float32)."""
+        if isinstance(other, Tensor):
+            return other
+        dtype = self.dtype if self.dtype.kind == "f" and isinstance(other, (int, float)) else None
+        return Tensor(np.asarray(other, dtype=dtype), _op="const")
+
     def __add__(self, other):
-        if not isinstance(other, Tensor):
-            out = Tensor(self.data + other, (self,), "+")
-            out._backward = lambda: _accumulate(self, out.grad)
-            return out
+        other = self._lift(other)
         out = Tensor(self.data + other.data, (self, other), "+")
 
         def _backward():
-            _accumulate(self, out.grad)
-            _accumulate(other, out.grad)
+            g = out.grad
+            g_self = unbroadcast(g, self.shape)
+            g_other = None if other._op == "const" else unbroadcast(g, other.shape)
+            # g itself may go to one parent only: the other would see the first one's later += through it
+            _grad_to(self, g_self, owned=g_self is not g or g_other is not g)
+            if g_other is not None:
+                _grad_to(other, g_other, owned=True)
         out._backward = _backward
         return out
 
     def __mul__(self, other):
-        if not isinstance(other, Tensor):
-            out = Tensor(self.data * other, (self,), "*")
-            out._backward = lambda: _accumulate(self, out.grad * other)
-            return out
+        other = self._lift(other)
         out = Tensor(self.data * other.data, (self, other), "*")
 
         def _backward():
-            _accumulate(self, out.grad * other.data)
-            _accumulate(other, out.grad * self.data)
+            _grad_to(self, unbroadcast(out.grad * other.data, self.shape), owned=True)
+            if other._op != "const":
+                _grad_to(other, unbroadcast(out.grad * self.data, other.shape), owned=True)
         out._backward = _backward
         return out
 
@@ -154,20 +146,25 @@ class Tensor:
         if b.ndim == 2 and a.ndim >= 2:
             # A weight shared by every position: fold the batch into rows so each product is one 2-D matmul.
             a2 = a.reshape(-1, a.shape[-1])                                 # (N, k)
-            out = Tensor(_mm(a2, b).reshape(*a.shape[:-1], b.shape[1]), (self, other), "@")
+            out = Tensor(kernels.mm(a2, b).reshape(*a.shape[:-1], b.shape[1]), (self, other), "@")
 
             def _backward():
                 g2 = out.grad.reshape(-1, b.shape[1])                       # (N, m)
-                self.grad += _mm(g2, b.T).reshape(a.shape)
-                other.grad += _mm(a2.T, g2)
+                _grad_to(self, kernels.mm(g2, b.T).reshape(a.shape), owned=True)
+                if other.grad is None:
+                    _grad_to(other, kernels.mm(a2.T, g2), owned=True)       # (k, m)
+                else:  # a gradient is there already (a shared weight): add into it, in place where it can
+                    kernels.mm_add(other.grad, a2.T, g2)
             out._backward = _backward
             return out
+        # Attention's products: B*nh tiny matrices, where numpy's matmul beats a loop of sgemm calls even in the
+        # browser (bench/bench_kernels.py), so they stay on numpy everywhere.
         out = Tensor(a @ b, (self, other), "@")
 
         def _backward():
             g = out.grad
-            _accumulate(self, g @ np.swapaxes(b, -1, -2))
-            _accumulate(other, np.swapaxes(a, -1, -2) @ g)
+            _grad_to(self, unbroadcast(g @ np.swapaxes(b, -1, -2), self.shape), owned=True)
+            _grad_to(other, unbroadcast(np.swapaxes(a, -1, -2) @ g, other.shape), owned=True)
         out._backward = _backward
         return out
 
@@ -177,6 +174,8 @@ class Tensor:
         fancy = _is_fancy(index)
 
         def _backward():
+            if self.grad is None:  # a lookup fills only part of the gradient: the one place that starts from zeros
+                self.grad = np.zeros_like(self.data)
             if fancy:
                 np.add.at(self.grad, index, out.grad)  # a plain += would drop repeated indices
             else:
@@ -187,7 +186,7 @@ class Tensor:
     def reshape(self, *shape):
         """The same values in a new shape."""
         out = Tensor(self.data.reshape(*shape), (self,), "reshape")
-        out._backward = lambda: _accumulate_same_size(self, out.grad)
+        out._backward = lambda: _grad_to(self, out.grad.reshape(self.shape), owned=True)
         return out
 
     def transpose(self, *axes):
@@ -195,7 +194,7 @@ class Tensor:
         axes = axes[0] if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes
         inverse = tuple(np.argsort(axes))
         out = Tensor(self.data.transpose(axes), (self,), "transpose")
-        out._backward = lambda: _accumulate(self, out.grad.transpose(inverse))
+        out._backward = lambda: _grad_to(self, out.grad.transpose(inverse), owned=True)
         return out
 
     def sum(self, axis=None, keepdims=False):
@@ -206,7 +205,7 @@ class Tensor:
             g = out.grad
             if not keepdims and axis is not None:
                 g = np.expand_dims(g, axis)
-            self.grad += g  # broadcasts back over the summed axes
+            _grad_to(self, np.broadcast_to(g, self.shape))  # a read-only view: copied when it is the first
         out._backward = _backward
         return out
 
@@ -218,29 +217,23 @@ class Tensor:
     # ----- nonlinearities -----
     def tanh(self):
         """Hyperbolic tangent."""
-        t = _tanh(self.data)
+        t = kernels.tanh(self.data)
         out = Tensor(t, (self,), "tanh")
-        out._backward = lambda: _accumulate_same_size(self, out.grad * (1 - t * t))
+        out._backward = lambda: _grad_to(self, out.grad * (1 - t * t), owned=True)
         return out
 
     def relu(self):
         """max(0, x)."""
         out = Tensor(np.maximum(self.data, 0), (self,), "relu")
-        out._backward = lambda: _accumulate_same_size(self, out.grad * (self.data > 0))
+        out._backward = lambda: _grad_to(self, out.grad * (self.data > 0), owned=True)
         return out
 
     def gelu(self):
-        """GELU, tanh approximation (Hendrycks & Gimpel 2016), as used by GPT-2."""
-        x = self.data
-        c = np.sqrt(2 / np.pi).astype(x.dtype)
-        inner = c * (x + 0.044715 * x * x * x)
-        t = _tanh(inner)
-        out = Tensor(0.5 * x * (1 + t), (self,), "gelu")
-
-        def _backward():
-            d_inner = c * (1 + 3 * 0.044715 * x * x)
-            _accumulate_same_size(self, out.grad * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * d_inner))
-        out._backward = _backward
+        """GELU, tanh approximation (Hendrycks & Gimpel 2016), as used by GPT-2:
+        0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). `kernels.gelu` says how it is computed."""
+        y, saved = kernels.gelu(self.data)
+        out = Tensor(y, (self,), "gelu")
+        out._backward = lambda: _grad_to(self, kernels.gelu_grad(out.grad, self.data, saved), owned=True)
         return out
 
 
@@ -258,10 +251,11 @@ def layer_norm(x, weight, bias, eps=1e-5):
     def _backward():
         g = out.grad
         lead = tuple(range(g.ndim - 1))
-        weight.grad += (g * xhat).sum(axis=lead)
-        bias.grad += g.sum(axis=lead)
+        _grad_to(weight, (g * xhat).sum(axis=lead), owned=True)
+        _grad_to(bias, g.sum(axis=lead), owned=True)
         gx = g * weight.data
-        x.grad += rstd * (gx - gx.mean(axis=-1, keepdims=True) - xhat * (gx * xhat).mean(axis=-1, keepdims=True))
+        _grad_to(x, rstd * (gx - gx.mean(axis=-1, keepdims=True) - xhat * (gx * xhat).mean(axis=-1, keepdims=True)),
+                 owned=True)
     out._backward = _backward
     return out
 
@@ -283,7 +277,7 @@ def causal_softmax(scores, scale=1.0):
 
     def _backward():
         g = out.grad
-        scores.grad += scale * p * (g - (g * p).sum(axis=-1, keepdims=True))
+        _grad_to(scores, scale * p * (g - (g * p).sum(axis=-1, keepdims=True)), owned=True)
     out._backward = _backward
     return out
 
@@ -313,7 +307,7 @@ def cross_entropy(logits, targets):
         d = exp / sum_exp                                             # softmax, (N, V)
         d[rows, t] -= 1
         d *= out.grad / N
-        logits.grad += d.reshape(logits.shape)
+        _grad_to(logits, d.reshape(logits.shape), owned=True)
     out._backward = _backward
     return out
 
@@ -331,12 +325,17 @@ def unbroadcast(grad, shape):
     return grad
 
 
-def _accumulate(t, grad):
-    t.grad += unbroadcast(grad, t.grad.shape)
+def _grad_to(t, grad, owned=False):
+    """Deliver `grad` (of t's shape) to t: the first gradient is assigned, later ones are added (see the module doc).
 
-
-def _accumulate_same_size(t, grad):
-    t.grad += grad.reshape(t.grad.shape)
+    `owned` means the caller made `grad` (or was handed it) and nothing else will read or write it, so it may become
+    t.grad itself; otherwise the first gradient is copied, because t.grad is added into in place later."""
+    if t.grad is not None:
+        t.grad += grad
+    elif owned and grad.dtype == t.data.dtype and grad.flags.writeable:
+        t.grad = grad
+    else:
+        t.grad = np.array(grad, dtype=t.data.dtype)  # an owned copy (also of a read-only broadcast view)
 
 
 def _is_fancy(index):

@@ -14,6 +14,7 @@ from app.form import SettingsForm
 from app.worker_client import call
 
 REBUILD_AFTER_TYPING_MS = 600  # a pasted or typed text rebuilds the model once typing pauses
+KERNEL_WAIT_S = 60             # how long the footer waits for OpenBLAS to load before it stops asking
 
 
 def fail(message):
@@ -32,8 +33,7 @@ async def boot():
         fail(f"The trainer could not start in this browser ({e}). The lesson text still covers everything.")
         return
     info = await call(worker.info)
-    el("runtime").textContent = (f"Running Python {info['python']} in your browser: Pyodide {info['pyodide']}, "
-                                 f"numpy {info['numpy']}, charlm {info['charlm']}.")
+    show_runtime(info, info.get("kernel"))
     form = SettingsForm(info)
     query, problems = settings.parse_query(window.location.search, [c["id"] for c in info["corpora"]],
                                            list(info["presets"]), sorted({p for m in info["presets"].values()
@@ -46,6 +46,24 @@ async def boot():
         ctl.status("Some settings in the page address were ignored: " + "; ".join(problems) + ".", "error")
     if not ok:
         document.body.dataset.trainer = "ready" if ctl.run else "error"
+    await follow_kernel(worker, info)
+
+
+def show_runtime(info, kernel):
+    """The footer: what runs the lesson, including the kernel doing the matrix products."""
+    el("runtime").textContent = (f"Running Python {info['python']} in your browser: Pyodide {info['pyodide']}, "
+                                 f"numpy {info['numpy']}, charlm {info['charlm']}; matrix products: {kernel}.")
+    el("runtime").dataset.kernel = kernel or ""
+
+
+async def follow_kernel(worker, info):
+    """The worker loads OpenBLAS in the background after it starts: name it in the footer once it is in use."""
+    for _ in range(KERNEL_WAIT_S):
+        res = await call(worker.kernel)
+        show_runtime(info, res["kernel"])
+        if res["settled"]:  # loaded, or failed with its reason
+            return
+        await asyncio.sleep(1)
 
 
 def wire(ctl, form):

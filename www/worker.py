@@ -5,6 +5,7 @@ arrays do not). Errors come back as {"error": "..."} with a message for the lear
 worker survives bad input and keeps its trained model.
 """
 
+import asyncio
 import base64
 import sys
 import time
@@ -14,7 +15,27 @@ import numpy as np
 import charlm
 import charlm.checks
 import charlm.texts
+from charlm import kernels
 from worker_base import answer, describe, progress, require, sentence, state
+
+
+async def load_openblas():
+    """Install Pyodide's openblas package, then multiply matrices with it (charlm uses einsum until then).
+
+    Loaded in the background rather than listed in worker.json's packages: listed, it would hold back the worker's
+    start (so Train) by the package's load time, 0.3-0.8 s after numpy in Pyodide under node (bench/bench_kernels.py,
+    start-up line), while here nothing waits and only the first steps run on einsum. If the package or the library
+    is missing, charlm stays on einsum and kernels.kernel() says so."""
+    try:
+        import pyodide_js
+        await pyodide_js.loadPackage("openblas")
+    except Exception:  # not in Pyodide, or the runtime lacks the package: use_openblas() below reports why
+        pass
+    kernels.use_openblas()
+
+
+if kernels.IN_BROWSER:
+    openblas_loading = asyncio.ensure_future(load_openblas())
 
 
 def decode_upload(data_b64, filename):
@@ -39,12 +60,20 @@ def info(_):
         "pyodide": pyodide.__version__,
         "numpy": np.__version__,
         "charlm": charlm.__version__,
+        "kernel": kernels.kernel(),
         "corpora": charlm.texts.describe(),
         "defaults": charlm.DEFAULTS,
         "presets": {m: list(p) for m, p in charlm.PRESETS.items()},
         "models": dict(charlm.DESCRIPTIONS),
         "limits": charlm.checks.describe_limits(),
     }
+
+
+@answer
+def kernel(_):
+    """The matrix kernel in use ({"kernel": "OpenBLAS sgemm"} once the library has loaded), for the page's footer."""
+    settled = not kernels.IN_BROWSER or openblas_loading.done()  # False while OpenBLAS is still loading
+    return {"kernel": kernels.kernel(), "settled": settled}
 
 
 @answer
@@ -158,4 +187,4 @@ def load(args):
     return out
 
 
-__export__ = ["info", "read_upload", "setup", "train", "set_lr", "sample", "next_char", "save", "load"]
+__export__ = ["info", "kernel", "read_upload", "setup", "train", "set_lr", "sample", "next_char", "save", "load"]

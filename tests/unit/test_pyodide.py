@@ -20,14 +20,14 @@ PYODIDE = ROOT / "www" / "vendor" / "pyodide"
 
 # A tiny harness: load Pyodide and numpy from the vendored runtime, unpack charlm and the worker, run the code.
 HARNESS = """
-const [indexURL, zipPath, codePath] = process.argv.slice(1);
+const [indexURL, zipPath, codePath, packages] = process.argv.slice(1);
 const fs = await import("fs");
 const { loadPyodide } = await import(indexURL + "/pyodide.mjs");
 const py = await loadPyodide({ indexURL: indexURL + "/", stdout: () => {}, stderr: () => {} });
-await py.loadPackage("numpy", { messageCallback: () => {} });
+await py.loadPackage(packages.split(","), { messageCallback: () => {} });
 py.unpackArchive(new Uint8Array(fs.readFileSync(zipPath)), "zip", { extractDir: "/home/pyodide" });
 try {
-  process.stdout.write(String(py.runPython(fs.readFileSync(codePath, "utf8"))));
+  process.stdout.write(String(await py.runPythonAsync(fs.readFileSync(codePath, "utf8"))));
 } catch (e) {
   process.stderr.write(String(e));
   process.exit(1);
@@ -35,9 +35,12 @@ try {
 """
 
 
-def run_in_pyodide(tmp_path, code):
+def run_in_pyodide(tmp_path, code, packages=("numpy",)):
+    """Run `code` (top-level await allowed) in Pyodide with `packages` loaded; its last expression, as JSON."""
     if not shutil.which("node") or not (PYODIDE / "pyodide.mjs").exists():
         pytest.skip("needs node and the assembled runtime (python3 serve.py --setup)")
+    if "openblas" in packages and not (PYODIDE / "openblas-0.3.26.zip").exists():
+        pytest.skip("the assembled runtime has no openblas package (python3 serve.py --setup)")
     bundle = tmp_path / "bundle.zip"
     with zipfile.ZipFile(bundle, "w") as z:
         for p in (ROOT / "charlm").rglob("*"):
@@ -47,8 +50,8 @@ def run_in_pyodide(tmp_path, code):
             z.write(p, p.name)
     script = tmp_path / "code.py"
     script.write_text("import sys\nsys.path.insert(0, '/home/pyodide')\n" + code, encoding="utf-8")
-    out = subprocess.run(["node", "--input-type=module", "-e", HARNESS, str(PYODIDE), str(bundle), str(script)],
-                         capture_output=True, text=True, timeout=300)
+    out = subprocess.run(["node", "--input-type=module", "-e", HARNESS, str(PYODIDE), str(bundle), str(script),
+                          ",".join(packages)], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-3000:]
     return json.loads(out.stdout)
 
@@ -112,3 +115,106 @@ json.dumps(out)
     assert "not a text file" in got["upload_binary"]["error"]
     assert got["upload_text"]["text"] == "caf\u00e9\nau lait"
     assert "error" in got["unknown_char"] and "\u2603" in got["unknown_char"]["error"]
+
+
+# The 2-D products of a default transformer step, forward x @ W and backward g @ W.T and x.T @ g (see test_kernels).
+SHAPES = [[(1024, k), (k, m)] for k, m in [(48, 144), (48, 48), (48, 192), (192, 48), (48, 65)]]
+
+
+def test_openblas_sgemm_in_pyodide_matches_einsum_and_trains_the_same(tmp_path):
+    code = """
+import json, numpy as np, charlm, charlm.texts, worker
+from charlm import kernels, Tensor
+await worker.openblas_loading  # the worker's own background load: the library is there, so it switches
+out = {"after_load": json.loads(worker.kernel()), "info": json.loads(worker.info())["kernel"]}
+rng = np.random.default_rng(0)
+errors = []
+for (n, k), (_, m) in SHAPES:
+    x = rng.standard_normal((n, k)).astype(np.float32)
+    w = rng.standard_normal((k, m)).astype(np.float32)
+    g = rng.standard_normal((n, m)).astype(np.float32)
+    for a, b in [(x, w), (g, w.T), (x.T, g)]:  # forward, and both backward products (transposed views)
+        for a_, b_ in [(a, b), (np.asfortranarray(a), b), (a, np.asfortranarray(b)),
+                       (np.repeat(a, 2, axis=1)[:, ::2], b), (a, np.repeat(b, 2, axis=0)[::2])]:  # strided too
+            ref = np.einsum("ij,jk->ik", a_.astype(np.float64), b_.astype(np.float64))
+            got = kernels.mm(a_, b_)
+            acc = np.ones_like(got)
+            kernels.mm_add(acc, a_, b_)
+            errors.append([float(np.abs(got - ref).max() / np.abs(ref).max()),
+                           float(np.abs(acc - 1 - ref).max() / np.abs(ref).max()), got.dtype.name])
+out["errors"] = errors
+
+def grad_check():
+    # float64 central differences through the browser kernels (float64 goes to numpy even with OpenBLAS on)
+    r = np.random.default_rng(1)
+    a, w = r.uniform(-2, 2, (2, 3, 4)), r.uniform(-2, 2, (4, 5))
+    def f(a, w):
+        return ((Tensor(a) @ Tensor(w)).gelu().tanh() * Tensor(np.arange(30.0).reshape(2, 3, 5))).sum()
+    ta, tw = Tensor(a), Tensor(w)
+    ((ta @ tw).gelu().tanh() * Tensor(np.arange(30.0).reshape(2, 3, 5))).sum().backward()
+    worst = 0.0
+    for arr, t in ((a, ta), (w, tw)):
+        for i in np.ndindex(arr.shape):
+            old = arr[i]
+            arr[i] = old + 1e-6
+            plus = f(a, w).item()
+            arr[i] = old - 1e-6
+            minus = f(a, w).item()
+            arr[i] = old
+            worst = max(worst, abs((plus - minus) / 2e-6 - t.grad[i]) / (abs(t.grad[i]) + 1e-6))
+    return worst
+
+def step_grads():
+    text = charlm.texts.load("fables")
+    data = charlm.Corpus(text, context=32)
+    model = charlm.build_model("transformer", vocab_size=len(data.vocab), context=32, seed=0)
+    inputs, targets = data.batch(32, "train", np.random.default_rng(0))
+    loss = charlm.cross_entropy(model(inputs), targets)
+    loss.backward()
+    return loss.item(), [p.grad for p in model.parameters()]
+
+text = charlm.texts.load("fables")
+out["blas_losses"] = charlm.Trainer(text, model="transformer", seed=1).run(4)
+out["blas_grad_check"] = grad_check()
+blas_loss, blas_grads = step_grads()
+kernels.use_numpy()
+out["numpy_kernel"] = kernels.kernel()
+out["einsum_losses"] = charlm.Trainer(text, model="transformer", seed=1).run(4)
+out["einsum_grad_check"] = grad_check()
+einsum_loss, einsum_grads = step_grads()
+out["step_losses"] = [blas_loss, einsum_loss]
+out["grad_diff"] = max(float(np.abs(b - e).max() / (np.abs(e).max() + 1e-12)) for b, e in zip(blas_grads, einsum_grads))
+json.dumps(out)
+"""
+    got = run_in_pyodide(tmp_path, f"SHAPES = {SHAPES!r}\n" + code, packages=("numpy", "openblas"))
+    assert got["after_load"] == {"kernel": "OpenBLAS sgemm"} and got["info"] == "OpenBLAS sgemm"
+    assert got["numpy_kernel"] == "numpy einsum (no BLAS)"
+    assert len(got["errors"]) == len(SHAPES) * 3 * 5
+    for fresh, added, dtype in got["errors"]:
+        assert fresh < 1e-5 and added < 1e-5 and dtype == "float32"
+    assert got["blas_grad_check"] < 1e-5 and got["einsum_grad_check"] < 1e-5
+    assert got["step_losses"][0] == pytest.approx(got["step_losses"][1], rel=1e-5)
+    assert got["grad_diff"] < 1e-3
+    expected = charlm.Trainer(charlm.texts.load("fables"), model="transformer", seed=1).run(4)
+    assert got["blas_losses"] == pytest.approx(got["einsum_losses"], rel=1e-4)
+    assert got["blas_losses"] == pytest.approx(expected, rel=1e-4)
+
+
+def test_without_the_openblas_library_the_worker_stays_on_einsum_and_says_so(tmp_path):
+    code = """
+import json, charlm, charlm.texts
+from charlm import kernels
+kernels.OPENBLAS_PATH = "/usr/lib/no-such-libopenblas.so"  # as if the package had not installed it
+import worker
+before = json.loads(worker.kernel())["kernel"]
+await worker.openblas_loading
+out = {"before": before, "after": json.loads(worker.kernel())["kernel"], "info": json.loads(worker.info())["kernel"]}
+out["losses"] = charlm.Trainer(charlm.texts.load("fables"), model="transformer", seed=1).run(2)
+json.dumps(out)
+"""
+    got = run_in_pyodide(tmp_path, code)
+    assert got["before"] == "numpy einsum (no BLAS)"
+    assert got["after"].startswith("numpy einsum (no BLAS); OpenBLAS could not be loaded")
+    assert got["info"] == got["after"]
+    expected = charlm.Trainer(charlm.texts.load("fables"), model="transformer", seed=1).run(2)
+    assert got["losses"] == pytest.approx(expected, rel=1e-4)
