@@ -187,7 +187,7 @@ out["grad_diff"] = max(float(np.abs(b - e).max() / (np.abs(e).max() + 1e-12)) fo
 json.dumps(out)
 """
     got = run_in_pyodide(tmp_path, f"SHAPES = {SHAPES!r}\n" + code, packages=("numpy", "openblas"))
-    assert got["after_load"] == {"kernel": "OpenBLAS sgemm"} and got["info"] == "OpenBLAS sgemm"
+    assert got["after_load"] == {"kernel": "OpenBLAS sgemm", "settled": True} and got["info"] == "OpenBLAS sgemm"
     assert got["numpy_kernel"] == "numpy einsum (no BLAS)"
     assert len(got["errors"]) == len(SHAPES) * 3 * 5
     for fresh, added, dtype in got["errors"]:
