@@ -9,7 +9,7 @@ from pyscript import document, window, workers
 
 from app import files, settings
 from app.controller import Controller
-from app.dom import el, on, proxy
+from app.dom import el, guarded, on, proxy
 from app.form import SettingsForm
 from app.worker_client import call
 
@@ -95,6 +95,29 @@ def wire(ctl, form):
     for unit in ("nats", "bits", "perplexity"):
         on("unit-" + unit, "change", unit_chosen(unit))
     window.addEventListener("resize", proxy(lambda e: ctl.plot.draw()))
+    wire_fields(form)
+
+
+def wire_fields(form):
+    """A bad number is marked as soon as its field is left, and cleared as soon as it is fixed; every settled
+    setting is written into the page address, so copying it reproduces the setup."""
+    def left(e):
+        form.check_field(e.target.id)
+
+    def typed(e):
+        if e.target.getAttribute("aria-invalid") == "true":
+            form.check_field(e.target.id)
+    for id_ in ("lr", "batch", "context", "seed"):
+        on(id_, "change", left)
+        on(id_, "blur", left)
+        on(id_, "input", typed)
+
+    def address(e):
+        query = settings.to_query(form.query_values(), embed=document.body.classList.contains("embed"))
+        url = window.location.pathname + query + window.location.hash
+        guarded(lambda: window.history.replaceState(None, "", url))
+    for id_ in ("model", "preset", "corpus", "lr", "batch", "context", "seed", "temperature"):
+        on(id_, "change", address)
 
 
 async def start():
