@@ -11,6 +11,7 @@ from app import files, settings
 from app.controller import Controller
 from app.dom import el, guarded, on, proxy
 from app.form import SettingsForm
+from app.run_store import RunStore
 from app.worker_client import call
 
 REBUILD_AFTER_TYPING_MS = 600  # a pasted or typed text rebuilds the model once typing pauses
@@ -40,8 +41,14 @@ async def boot():
                                                                           for p in m}))
     form.apply_query(query, problems)
     ctl = Controller(worker, form)
+    ctl.store = RunStore(ctl)
     wire(ctl, form)
+    link = el("download-charlm")
+    link.href = f"vendor/charlm_lesson-{info['charlm']}-py3-none-any.whl"
+    link.hidden = False
     ok = await ctl.setup(announce=True)
+    if ok:
+        await ctl.store.restore()
     if problems:
         ctl.status("Some settings in the page address were ignored: " + "; ".join(problems) + ".", "error")
     if not ok:
@@ -57,6 +64,7 @@ def wire(ctl, form):
     on("save-model", "click", lambda e: files.save_model(ctl))
     on("load-model", "change", lambda e: files.load_model(ctl, e))
     on("upload", "change", lambda e: files.upload_text(ctl, e))
+    on("start-over", "click", lambda e: ctl.store.start_over())
 
     def model_changed(e):
         form.apply_defaults(el("model").value)
