@@ -174,6 +174,11 @@ def store_peek(_):
         store["task"] = asyncio.ensure_future(read_saved())
     if not store["task"].done():
         return {"pending": True}
+    return found_summary()
+
+
+def found_summary():
+    """What start-up found in storage, for the page (an entry that cannot be used is discarded here)."""
     out = {"storage": store["status"], "saved": None}
     if store["found"] is not None:
         try:

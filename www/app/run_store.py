@@ -76,7 +76,7 @@ class RunStore:
         await ctl.refresh_views()
         el("restore-text").textContent = f"Restored your model from step {ctl.step}."
         el("restore").hidden = False
-        ctl.status(f"Restored your model from step {ctl.step}. Press Train to continue, or Start over.")
+        ctl.status("Press Train to continue where it left off, or Start over for fresh random weights.")
         return True
 
     async def forget(self):
