@@ -206,7 +206,6 @@ class Controller:
         if self.setup_timer is not None:  # Reset supersedes a rebuild still waiting for typing to pause
             window.clearTimeout(self.setup_timer)
             self.setup_timer = None
-        self.store = None         # the RunStore keeping the run across a reload (main.py sets it)
         await self.stop_training()
         if self.store:
             await self.store.forget()
