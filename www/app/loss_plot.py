@@ -69,8 +69,9 @@ class LossPlot:
         self.epochs(ctx, scale, last)
         # Labels beside (or, on a narrow plot, above) their lines, laid out so they never overlap, whatever the range.
         offset = -8 if narrow else 0
+        # (inside a narrow plot the bottom strip belongs to the epoch labels)
         spots = plot.layout_labels([scale.y(v) + offset for _, v in refs], LABEL_GAP, scale.top + 6,
-                                   scale.top + scale.height - 6)
+                                   scale.top + scale.height - (22 if narrow else 6))
         for (key, value), spot in zip(refs, spots):
             self.reference(ctx, scale, key, value, narrow, spot)
         points = list(enumerate(conv))
