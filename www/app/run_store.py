@@ -6,11 +6,14 @@ The worker does the storing itself (worker_store.py, IndexedDB), so the model's 
 
 import asyncio
 
+from pyscript import window
+
 from app.dom import el
 from app.progress import due_milestones
 from app.worker_client import call
 
-SAVE_EVERY_MS = 4000   # while training, save this often (only what changed is written)
+SAVE_EVERY_MS = 4000   # while training, save this often (only what changed is written) ...
+SAVE_SHARE = 0.05      # ... or less often, so that saving a large model costs at most this share of training
 PEEK_TRIES = 100       # x 50 ms: how long start-up waits for the worker to look in storage
 
 
@@ -20,10 +23,11 @@ class RunStore:
     def __init__(self, ctl):
         self.ctl = ctl
         self.last = -1e9
+        self.every = SAVE_EVERY_MS
         self.told = False  # the "will not survive a reload" note is shown once
 
     def due(self, now):
-        return now - self.last > SAVE_EVERY_MS
+        return now - self.last > self.every
 
     async def save(self, now):
         """Ask the worker to save the run (it writes only if something changed since the last save)."""
@@ -31,6 +35,8 @@ class RunStore:
         ctl = self.ctl
         res = await call(ctl.worker.store_save, samples=[list(s) for s in ctl.samples.kept],
                          seconds=ctl.clock.wall(now / 1000))
+        if res.get("saved"):  # packing the model took this long in the worker: space the saves out to match
+            self.every = max(SAVE_EVERY_MS, (window.performance.now() - now) / SAVE_SHARE)
         if res.get("storage") == "refused":
             self.refused()
 
