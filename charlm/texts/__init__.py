@@ -43,7 +43,7 @@ CORPORA = {
     "lesson": {
         "title": "This lesson",
         "file": "lesson.txt",
-        "description": "The lesson on this page: predicting the next character, surprise as loss, and the training loop.",
+        "description": "The lesson on this page: the next character, surprise as loss, and the training loop.",
     },
 }
 
