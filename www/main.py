@@ -9,8 +9,9 @@ from pyscript import document, window, workers
 
 from app import files, settings
 from app.controller import Controller
-from app.dom import el, on, proxy
+from app.dom import el, guarded, on, proxy
 from app.form import SettingsForm
+from app.run_store import RunStore
 from app.worker_client import call
 
 REBUILD_AFTER_TYPING_MS = 600  # a pasted or typed text rebuilds the model once typing pauses
@@ -40,8 +41,14 @@ async def boot():
                                                                           for p in m}))
     form.apply_query(query, problems)
     ctl = Controller(worker, form)
+    ctl.store = RunStore(ctl)
     wire(ctl, form)
+    link = el("download-charlm")
+    link.href = f"vendor/charlm_lesson-{info['charlm']}-py3-none-any.whl"
+    link.hidden = False
     ok = await ctl.setup(announce=True)
+    if ok:
+        await ctl.store.restore()
     if problems:
         ctl.status("Some settings in the page address were ignored: " + "; ".join(problems) + ".", "error")
     if not ok:
@@ -75,6 +82,7 @@ def wire(ctl, form):
     on("save-model", "click", lambda e: files.save_model(ctl))
     on("load-model", "change", lambda e: files.load_model(ctl, e))
     on("upload", "change", lambda e: files.upload_text(ctl, e))
+    on("start-over", "click", lambda e: ctl.store.start_over())
 
     def model_changed(e):
         form.apply_defaults(el("model").value)
@@ -113,6 +121,29 @@ def wire(ctl, form):
     for unit in ("nats", "bits", "perplexity"):
         on("unit-" + unit, "change", unit_chosen(unit))
     window.addEventListener("resize", proxy(lambda e: ctl.plot.draw()))
+    wire_fields(form)
+
+
+def wire_fields(form):
+    """A bad number is marked as soon as its field is left, and cleared as soon as it is fixed; every settled
+    setting is written into the page address, so copying it reproduces the setup."""
+    def left(e):
+        form.check_field(e.target.id)
+
+    def typed(e):
+        if e.target.getAttribute("aria-invalid") == "true":
+            form.check_field(e.target.id)
+    for id_ in ("lr", "batch", "context", "seed"):
+        on(id_, "change", left)
+        on(id_, "blur", left)
+        on(id_, "input", typed)
+
+    def address(e):
+        query = settings.to_query(form.query_values(), embed=document.body.classList.contains("embed"))
+        url = window.location.pathname + query + window.location.hash
+        guarded(lambda: window.history.replaceState(None, "", url))
+    for id_ in ("model", "preset", "corpus", "lr", "batch", "context", "seed", "temperature"):
+        on(id_, "change", address)
 
 
 async def start():

@@ -11,6 +11,7 @@ import sys
 import time
 
 import numpy as np
+from worker_store import store_clear, store_peek, store_restore, store_save  # noqa: F401 (exported)
 
 import charlm
 import charlm.checks
@@ -187,4 +188,5 @@ def load(args):
     return out
 
 
-__export__ = ["info", "kernel", "read_upload", "setup", "train", "set_lr", "sample", "next_char", "save", "load"]
+__export__ = ["info", "kernel", "read_upload", "setup", "train", "set_lr", "sample", "next_char", "save", "load",
+              "store_peek", "store_restore", "store_save", "store_clear"]

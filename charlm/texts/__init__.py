@@ -43,17 +43,17 @@ CORPORA = {
     "lesson": {
         "title": "This lesson",
         "file": "lesson.txt",
-        "description": ("The lesson on this page: predicting the next character, surprise as loss, and the training "
-                        "loop."),
+        "description": "The lesson on this page: the next character, surprise as loss, and the training loop.",
     },
 }
 
 # The lesson's sections in page order: (id, heading line). The ids name the page's places for each section.
 LESSON_SECTIONS = (
-    ("what", "What does it mean to train a language model?"),
+    ("intro", "Training a Tiny Language Model"),
+    ("what", "What training a language model means"),
     ("train", "Train a model yourself"),
     ("curve", "Reading the loss curve"),
-    ("loop", "The training loop in four lines"),
+    ("loop", "The training loop"),
     ("quiz", "Check your understanding"),
 )
 

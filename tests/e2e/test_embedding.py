@@ -81,7 +81,8 @@ def test_plot_has_a_text_alternative(lesson):
     for _ in range(3):
         start = int(lesson.get_attribute("#loss-plot", "data-step"))
         lesson.click("#step")
-        wait_until(lambda: int(lesson.get_attribute("#loss-plot", "data-step")) == start + 1, 30, message="a step")
+        wait_until(lambda start=start: int(lesson.get_attribute("#loss-plot", "data-step")) == start + 1, 30,
+                   message="a step")
     label = lesson.get_attribute("#loss-plot", "aria-label")
     assert label.startswith("Loss plot. After ")
     rows = lesson.locator("#loss-table-body tr")

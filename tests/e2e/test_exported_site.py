@@ -10,8 +10,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from app import quiz as quiz_mod
-from harness import open_page, wait_until
 from test_lms_reporting import (
     COMMIT,
     FINISH,
@@ -25,6 +23,8 @@ from test_lms_reporting import (
 )
 
 import serve
+from app import quiz as quiz_mod
+from harness import open_page, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 QUIZ = quiz_mod.parse((ROOT / "quiz.json").read_text(encoding="utf-8"))

@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 from app import quiz as quiz_mod
 from app import quiz_score, quiz_state, scorm, xapi
 from harness import BOOT_TIMEOUT_MS, answer_quiz, wait_until

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from app import quiz as quiz_mod
 from app import quiz_schema, quiz_score
 from harness import BOOT_TIMEOUT_MS, answer_quiz, wait_until

@@ -7,9 +7,9 @@ import xml.etree.ElementTree as ET
 import zipfile
 
 import pytest
-from app import quiz as quiz_mod
 
 import serve
+from app import quiz as quiz_mod
 from site_tools.errors import ExportError
 from site_tools.paths import ROOT, VENDOR, WWW
 from site_tools.quiz_check import check_quiz

@@ -17,11 +17,11 @@ class Paragraphs(html.parser.HTMLParser):
         self.blocks, self.current = [], None
 
     def handle_starttag(self, tag, attrs):
-        if tag in ("p", "h2") and not dict(attrs).get("class"):
+        if tag in ("p", "h1", "h2") and not dict(attrs).get("class"):
             self.current = []
 
     def handle_endtag(self, tag):
-        if tag in ("p", "h2") and self.current is not None:
+        if tag in ("p", "h1", "h2") and self.current is not None:
             self.blocks.append(" ".join("".join(self.current).split()))
             self.current = None
 

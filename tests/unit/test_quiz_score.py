@@ -4,6 +4,7 @@
 import json
 
 import pytest
+
 from app import quiz, quiz_schema, quiz_score
 
 QUIZ = quiz.parse(json.dumps({"schema": 1, "id": "t", "title": "T", "pass_percent": 70, "questions": [

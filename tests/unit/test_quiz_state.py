@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from app import quiz, quiz_score, quiz_state
 
 ROOT = Path(__file__).resolve().parents[2]

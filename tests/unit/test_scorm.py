@@ -1,6 +1,7 @@
 """SCORM reporting against fake browser frames: discovery, the calls and values sent, and no-ops."""
 
 import pytest
+
 from app import scorm
 
 

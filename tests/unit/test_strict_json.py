@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from app import strict_json
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -203,3 +203,71 @@ def test_form_limits_come_from_charlm_and_the_fallback_agrees_with_it():
     assert limits["batch"] == tuple(charlm.checks.LIMITS["batch_size"])
     with pytest.raises(ValueError, match="from 1 to 256"):
         settings.read_int("batch", "257", "batch size", limits)
+
+
+# ---- honest wording, units, label layout, the page address ----------------------------------------------------
+
+def test_summary_never_says_down_from_when_the_loss_went_up():
+    up = losses.summary([4.0, 5.0, 9.0, 30.0], [], 4.17)
+    assert "down from" not in up and "up from 4.00" in up
+    flat = losses.summary([2.0, 2.0], [], 4.17)
+    assert "down from" not in flat and "up from" not in flat and "no lower than 2.00" in flat
+    down = losses.summary([4.0, 3.0, 2.0], [], 4.17)
+    assert "down from 4.00" in down
+
+
+def test_summary_follows_the_chosen_unit():
+    nats = [4.0, 3.0, 2.0]
+    bits = losses.summary(nats, [(2, 2.2)], 4.17, "bits")
+    assert f"{2.0 / math.log(2):.2f} bits per character" in bits and f"down from {4.0 / math.log(2):.2f}" in bits
+    assert f"validation loss {2.2 / math.log(2):.2f}" in bits and "nats" not in bits
+    ppl = losses.summary(nats, [], 4.17, "perplexity")
+    assert f"the perplexity is {math.exp(2.0):.2f}" in ppl and f"uniform guess scores {math.exp(4.17):.2f}" in ppl
+    assert "nats" not in ppl and "bits" not in ppl
+    assert "bits per character" in losses.table_caption("bits") and "perplexity" in losses.table_caption("perplexity")
+    assert "nats" in losses.summary([], [], 4.17, "nats")
+
+
+@pytest.mark.parametrize("wanted", [[100, 100, 100], [100, 104, 108], [5, 6, 7], [298, 299, 300], [50, 200, 120],
+                                    [150, 151, 30]])
+def test_reference_labels_never_collide_and_stay_near_their_lines(wanted):
+    gap, lo, hi = 15, 10, 300
+    spots = plot.layout_labels(wanted, gap, lo, hi)
+    kept = sorted(y for y in spots if y is not None)
+    assert kept, "at least one label always fits"
+    assert all(b - a >= gap - 1e-9 for a, b in zip(kept, kept[1:]))
+    assert all(lo <= y <= hi for y in kept)
+    for want, y in zip(wanted, spots):
+        if y is not None:
+            assert abs(y - want) <= gap
+
+
+def test_labels_far_apart_stay_exactly_on_their_lines():
+    assert plot.layout_labels([40, 120, 200], 15, 10, 300) == [40, 120, 200]
+
+
+def test_colliding_labels_are_nudged_apart_when_there_is_room():
+    spots = plot.layout_labels([100, 101], 15, 10, 300)
+    assert None not in spots and abs(spots[0] - spots[1]) >= 15
+
+
+def test_the_address_written_for_the_settings_reads_back_as_the_same_settings():
+    values = {"model": "mlp", "preset": "small", "corpus": "fables", "lr": 0.0125, "batch": 16, "context": 8,
+              "seed": 7, "temperature": 1.3}
+    query = settings.to_query(values)
+    assert query.startswith("?model=mlp&")
+    back, problems = settings.parse_query(query, ["fables"], ["bigram", "mlp", "transformer"], ["small"])
+    assert problems == [] and back == values
+    back, _ = settings.parse_query(settings.to_query(values, embed=True))
+    assert back["embed"] is True
+
+
+def test_the_address_never_carries_the_learners_own_text():
+    query = settings.to_query({"model": "bigram", "corpus": "custom", "text": "my diary", "lr": 0.1})
+    assert "custom" not in query and "diary" not in query and "text" not in query
+    assert settings.parse_query(query)[0] == {"model": "bigram", "lr": 0.1}
+
+
+def test_quote_round_trips_through_unquote():
+    for text in ("a b&c=d", "é/ü?", "0.001"):
+        assert settings.unquote(settings.quote(text)) == text

@@ -38,6 +38,7 @@ class Controller:
         self.state = "loading"
         self.pause_requested = self.building = False
         self.setup_timer = None
+        self.store = None         # the RunStore keeping the run across a reload (main.py sets it)
 
     # ---- state and messages -------------------------------------------------------------------------------------
 
@@ -150,6 +151,8 @@ class Controller:
             res = await call(self.worker.train, ms=CHUNK_MS)
             if not self.take(res):
                 return
+            if self.store and self.store.due(now()):
+                await self.store.save(now())
             if not self.pause_requested and self.samples.due(self.step, now()):
                 await self.samples.refresh(self)
             if not self.pause_requested and self.next_chars.due(now()):
@@ -161,6 +164,8 @@ class Controller:
         self.clock.stop(now() / 1000)
         self.set_state(state)
         self.update_views()
+        if self.store:  # a pause is a natural moment to keep the run
+            asyncio.create_task(self.store.save(now()))
 
     def take(self, res):
         """Record a chunk's results; on an error stop training, keep everything, and say why."""
@@ -187,6 +192,8 @@ class Controller:
             self.set_state("paused")
             self.status(f"One step done: step {self.step}, training loss {self.losses[-1]:.3f} nats per character.")
             await self.refresh_views()
+            if self.store:
+                await self.store.save(now())
 
     async def stop_training(self):
         """Pause and wait until the chunk in flight has come back."""
@@ -200,6 +207,8 @@ class Controller:
             window.clearTimeout(self.setup_timer)
             self.setup_timer = None
         await self.stop_training()
+        if self.store:
+            await self.store.forget()
         if await self.setup(announce=False):
             self.status("Started over: fresh random weights. Press Train.")
 

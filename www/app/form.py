@@ -59,6 +59,48 @@ class SettingsForm:
             out["corpus"] = corpus
         return out
 
+    def field_problem(self, id_):
+        """The message for the number field `id_` as it stands, or None when it is fine."""
+        readers = {"lr": lambda t: settings.read_lr(t, self.limits),
+                   "batch": lambda t: settings.read_int("batch", t, "batch size", self.limits),
+                   "context": lambda t: settings.read_int("context", t, "context length", self.limits),
+                   "seed": lambda t: settings.read_int("seed", t, "seed", self.limits)}
+        try:
+            readers[id_](el(id_).value)
+        except ValueError as e:
+            return str(e)
+        return None
+
+    def check_field(self, id_):
+        """Mark the field invalid, with its message linked to it, or clear both once it is fixed."""
+        problem = self.field_problem(id_)
+        field, note = el(id_), el(id_ + "-error")
+        note.textContent = problem or ""
+        note.hidden = problem is None
+        if problem:
+            field.setAttribute("aria-invalid", "true")
+            field.setAttribute("aria-describedby", id_ + "-error")
+        else:
+            field.removeAttribute("aria-invalid")
+            field.removeAttribute("aria-describedby")
+        return problem
+
+    def query_values(self):
+        """The settings a page address can carry, as they stand in the form; a field that does not parse (yet) is
+        left out rather than written into the address."""
+        out = {"model": el("model").value, "preset": el("preset").value, "corpus": el("corpus").value}
+        readers = (("lr", lambda t: settings.read_lr(t, self.limits)),
+                   ("batch", lambda t: settings.read_int("batch", t, limits=self.limits)),
+                   ("context", lambda t: settings.read_int("context", t, limits=self.limits)),
+                   ("seed", lambda t: settings.read_int("seed", t, limits=self.limits)),
+                   ("temperature", settings.read_temperature))
+        for key, read in readers:
+            try:
+                out[key] = read(el(key).value)
+            except ValueError:
+                pass
+        return out
+
     def lr(self):
         return settings.read_lr(el("lr").value, self.limits)
 

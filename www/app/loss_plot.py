@@ -18,6 +18,7 @@ COLORS = {
     "text": "#111827",
 }
 REF_LABELS = (("uniform", "uniform guess (ln V)"), ("unigram", "letter frequencies"), ("bigram", "letter pairs"))
+LABEL_GAP = 15  # pixels between reference labels: the 12 px font plus air
 FONT = "12px system-ui, -apple-system, 'Segoe UI', sans-serif"
 
 
@@ -66,8 +67,13 @@ class LossPlot:
         scale = plot.Scale((left, top, width - left - right, height - top - bottom), xr, yr)
         self.grid(ctx, scale, xr, yr)
         self.epochs(ctx, scale, last)
-        for key, value in refs:
-            self.reference(ctx, scale, key, value, narrow)
+        # Labels beside (or, on a narrow plot, above) their lines, laid out so they never overlap, whatever the range.
+        offset = -8 if narrow else 0
+        # (inside a narrow plot the bottom strip belongs to the epoch labels)
+        spots = plot.layout_labels([scale.y(v) + offset for _, v in refs], LABEL_GAP, scale.top + 6,
+                                   scale.top + scale.height - (22 if narrow else 6))
+        for (key, value), spot in zip(refs, spots):
+            self.reference(ctx, scale, key, value, narrow, spot)
         points = list(enumerate(conv))
         self.line(ctx, scale, plot.thin(points, 600), COLORS["train_raw"], 1)
         self.line(ctx, scale, plot.thin(list(enumerate(smooth)), 600), COLORS["train"], 2)
@@ -122,7 +128,8 @@ class LossPlot:
                 labelled = x
         ctx.setLineDash([])
 
-    def reference(self, ctx, scale, key, value, narrow):
+    def reference(self, ctx, scale, key, value, narrow, label_y):
+        """A dashed reference line, and its label at `label_y` (None: no room for it, line only)."""
         y = round(scale.y(value)) + 0.5
         ctx.strokeStyle = COLORS[key]
         ctx.setLineDash([6, 4])
@@ -132,15 +139,17 @@ class LossPlot:
         ctx.lineTo(scale.left + scale.width, y)
         ctx.stroke()
         ctx.setLineDash([])
+        if label_y is None:
+            return
         ctx.fillStyle = COLORS[key]
         ctx.textBaseline = "middle"
         label = dict(REF_LABELS)[key]
         if narrow:
             ctx.textAlign = "right"
-            ctx.fillText(label, scale.left + scale.width - 4, y - 8)
+            ctx.fillText(label, scale.left + scale.width - 4, label_y)
         else:
             ctx.textAlign = "left"
-            ctx.fillText(label, scale.left + scale.width + 6, y)
+            ctx.fillText(label, scale.left + scale.width + 6, label_y)
 
     def line(self, ctx, scale, points, color, width, dots=False):
         if not points:

@@ -126,3 +126,29 @@ class Scale:
     def y(self, v):
         v = min(max(v, self.y0), self.y1)  # off-scale values sit on the edge instead of leaving the box
         return self.top + self.height - (v - self.y0) / ((self.y1 - self.y0) or 1) * self.height
+
+
+def layout_labels(wanted, gap, lo, hi, max_shift=None):
+    """Vertical positions for labels that want to sit at `wanted` (pixels, growing downwards), so that no two are
+    closer than `gap` and all lie in [lo, hi]. A label is nudged away from its neighbours, and dropped (None) when
+    it would have to move more than `max_shift` (default: one gap) from its line or there is no room left at all.
+    Returns one position or None per label, in the order given."""
+    max_shift = gap if max_shift is None else max_shift
+    order = sorted(range(len(wanted)), key=lambda i: wanted[i])
+    ys = []
+    for i in order:  # downwards: each label at least a gap below the one above it
+        y = min(max(wanted[i], lo), hi)
+        if ys and y < ys[-1] + gap:
+            y = ys[-1] + gap
+        ys.append(y)
+    for k in range(len(ys) - 1, -1, -1):  # upwards: the bottom one back inside, the others a gap above it
+        limit = hi if k == len(ys) - 1 else ys[k + 1] - gap
+        ys[k] = min(ys[k], limit)
+    out = [None] * len(wanted)
+    last = None
+    for i, y in zip(order, ys):
+        if y < lo or abs(y - wanted[i]) > max_shift or (last is not None and y - last < gap):
+            continue  # no room near its line: better no label than one that collides or points at the wrong line
+        out[i] = y
+        last = y
+    return out

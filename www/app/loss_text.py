@@ -3,6 +3,8 @@
 Pure logic, shared by MicroPython in the page and CPython in the tests.
 """
 
+from app.loss_plot_math import convert
+
 
 def to_csv(losses, val_losses):
     """One row per optimiser step: `step,train_loss,val_loss`, val empty where it was not evaluated.
@@ -18,21 +20,51 @@ def to_csv(losses, val_losses):
     return "\n".join(rows) + "\n"
 
 
-def summary(losses, val_losses, uniform=None):
-    """One sentence for screen readers: where the loss started, where it is, and against the uniform guess."""
+# How each unit reads in a sentence and in the table's caption.
+UNIT_WORDS = {"nats": "nats per character", "bits": "bits per character", "perplexity": "perplexity"}
+
+
+def fmt(value, unit):
+    """A loss already converted to `unit`, to the precision that unit needs (perplexities can be large)."""
+    return f"{value:.1f}" if unit == "perplexity" and value >= 100 else f"{value:.2f}"
+
+
+def direction(first, recent):
+    """How the recent average compares with the start, honestly: "down from", "up from" or "no lower than"."""
+    if recent < first:
+        return "down from"
+    if recent > first:
+        return "up from"
+    return "no lower than"
+
+
+def summary(losses, val_losses, uniform=None, unit="nats"):
+    """One sentence for screen readers: where the loss started, where it is, and against the uniform guess, in
+    `unit` (nats, bits or perplexity). It never says "down from" when the loss went up."""
+    words = UNIT_WORDS[unit]
     if not losses:
-        guess = f" A uniform guess would score {uniform:.2f} nats per character." if uniform else ""
+        guess = f" A uniform guess would score {fmt(convert(uniform, unit), unit)} {words}." if uniform else ""
         return "No training steps yet." + guess
-    first, last = losses[0], losses[-1]
-    recent = losses[-20:]
+    first, last = convert(losses[0], unit), convert(losses[-1], unit)
+    recent = [convert(v, unit) for v in losses[-20:]]
     avg = sum(recent) / len(recent)
-    text = (f"After {len(losses)} step{'s' if len(losses) != 1 else ''} the training loss is {last:.2f} nats per "
-            f"character (average of the last {len(recent)}: {avg:.2f}), down from {first:.2f} at the start")
+    what = "the perplexity is" if unit == "perplexity" else "the training loss is"
+    unit_after = "" if unit == "perplexity" else " " + words
+    text = (f"After {len(losses)} step{'s' if len(losses) != 1 else ''} {what} {fmt(last, unit)}{unit_after} "
+            f"(average of the last {len(recent)}: {fmt(avg, unit)}), {direction(first, avg)} {fmt(first, unit)} "
+            "at the start")
     if val_losses:
-        text += f"; validation loss {val_losses[-1][1]:.2f} at step {val_losses[-1][0]}"
+        what = "perplexity" if unit == "perplexity" else "loss"
+        text += f"; validation {what} {fmt(convert(val_losses[-1][1], unit), unit)} at step {val_losses[-1][0]}"
     if uniform:
-        text += f"; a uniform guess scores {uniform:.2f}"
+        text += f"; a uniform guess scores {fmt(convert(uniform, unit), unit)}"
     return text + "."
+
+
+def table_caption(unit="nats"):
+    """The data table's caption, naming the unit its numbers are in."""
+    what = "perplexity" if unit == "perplexity" else UNIT_WORDS[unit]
+    return f"Training loss averaged since the previous row, and validation loss, as {what}."
 
 
 def milestones(last_step, count=10):

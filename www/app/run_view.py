@@ -31,9 +31,9 @@ def show(ctl, now):
     canvas.dataset.vocab = str(ctl.vocab_size)
     ctl.plot.draw()
     counters_view.show(ctl.step, ctl.epoch, ctl.clock.wall(now), ctl.clock.chars_per_second(now))
-    loss_table_view.show_summary(ctl.losses, ctl.val_losses, ctl.refs.get("uniform"))
+    loss_table_view.show_summary(ctl.losses, ctl.val_losses, ctl.refs.get("uniform"), ctl.plot.unit)
     if ctl.state != "training" or ctl.step % TABLE_EVERY == 0:
-        loss_table_view.show_table(ctl.losses, ctl.val_losses)
+        loss_table_view.show_table(ctl.losses, ctl.val_losses, ctl.plot.unit)
     if ctl.run and ctl.state != "training":  # written once training pauses: it is hidden meanwhile anyway
         run = dict(ctl.run)
         if not run.get("corpus"):

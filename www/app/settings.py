@@ -132,3 +132,35 @@ def parse_query(query, corpora=(), models=(), presets=()):
         except ValueError as e:
             problems.append(f"{key}: {e}")
     return settings, problems
+
+
+SAFE = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~"
+
+
+def quote(text):
+    """Percent-encoding for query values (MicroPython has no urllib); unquote() reads it back."""
+    out = []
+    for byte in str(text).encode():
+        ch = chr(byte)
+        out.append(ch if ch in SAFE else f"%{byte:02X}")
+    return "".join(out)
+
+
+def to_query(values, embed=False):
+    """The page address's query for these settings, e.g. "?model=mlp&preset=small&lr=0.01", so that opening it
+    reproduces the setup (parse_query reads it back). Keys in QUERY_KEYS order; `embed` keeps the activity-only
+    view. The learner's own text never goes in: it is theirs, and far too long for an address."""
+    values = dict(values)
+    if embed:
+        values["embed"] = True
+    parts = []
+    for key in QUERY_KEYS:
+        value = values.get(key)
+        if value is None or value == "" or (key == "corpus" and value == "custom"):
+            continue
+        if key == "embed":
+            if not value:
+                continue
+            value = "1"
+        parts.append(f"{key}={quote(value)}")
+    return "?" + "&".join(parts) if parts else ""

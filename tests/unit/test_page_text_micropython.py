@@ -1,0 +1,59 @@
+"""The summary sentence, the label layout and the page address in the page's real MicroPython (under node): the
+same probe prints the same lines there as in CPython, so no CPython-only feature hides in them."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+from test_micropython import APP, MICROPYTHON, NODE
+
+pytestmark = pytest.mark.skipif(
+    NODE is None or not MICROPYTHON.exists(),
+    reason="needs node and the MicroPython runtime (run `npm install` in the repository root)")
+
+MODULES = ("__init__.py", "loss_plot_math.py", "loss_text.py", "settings.py")
+
+HARNESS = r"""
+import {pathToFileURL} from "node:url";
+const input = JSON.parse(await new Promise(done => {
+  let text = ""; process.stdin.on("data", d => text += d); process.stdin.on("end", () => done(text));
+}));
+const {loadMicroPython} = await import(pathToFileURL(input.runtime).href);
+const out = [];
+const mp = await loadMicroPython({stdout: line => out.push(line), stderr: line => out.push("STDERR " + line)});
+mp.FS.mkdir("/probe"); mp.FS.mkdir("/probe/app");
+for (const [name, text] of Object.entries(input.files)) mp.FS.writeFile("/probe/app/" + name, text);
+try { mp.runPython("import sys\nsys.path.insert(0, '/probe')\n" + input.code); }
+catch (e) { out.push("JS ERROR " + e.message); }
+process.stdout.write(JSON.stringify(out));
+"""
+
+PROBE = """
+from app import loss_text, loss_plot_math, settings
+for unit in ("nats", "bits", "perplexity"):
+    print(loss_text.summary([4.0, 3.0, 2.5], [(2, 2.6)], 4.17, unit))
+    print(loss_text.summary([4.0, 9.0, 300.0], [], 4.17, unit))
+    print(loss_text.table_caption(unit))
+print(loss_text.summary([2.0, 2.0], [], None))
+print(loss_plot_math.layout_labels([100, 101, 102], 15, 10, 300))
+print(loss_plot_math.layout_labels([298, 299, 40], 15, 10, 300))
+q = settings.to_query({"model": "mlp", "preset": "small", "corpus": "fables", "lr": 0.0125, "batch": 16,
+                       "context": 8, "seed": 7, "temperature": 1.3}, embed=True)
+print(q)
+print(sorted(settings.parse_query(q)[0].items()))
+print(settings.quote("a b/\\u00e9"))
+"""
+
+
+def test_the_probe_prints_the_same_in_micropython_as_in_cpython():
+    files = {name: (APP / name).read_text(encoding="utf-8") for name in MODULES}
+    payload = json.dumps({"runtime": str(MICROPYTHON), "files": files, "code": PROBE})
+    done = subprocess.run([NODE, "--input-type=module", "-e", HARNESS], input=payload, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    micro = json.loads(done.stdout)
+    cpython = subprocess.run([sys.executable, "-c", f"import sys\nsys.path.insert(0, {str(APP.parent)!r})\n" + PROBE],
+                             capture_output=True, text=True, timeout=60)
+    assert cpython.returncode == 0, cpython.stderr
+    assert micro == cpython.stdout.splitlines()
