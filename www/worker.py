@@ -121,10 +121,22 @@ def setup(args):
 
     A learner's own text comes as bulk data (one string beside the JSON) or, from older callers, as "text"."""
     bulk = args.pop("bulk", None)
+    return build(args, bulk if bulk is not None else args.get("text", ""))
+
+
+@answer
+async def setup_text(args):
+    """setup() with the learner's own text as a Blob (bulk data), read here: a string of megabytes handed to the
+    worker call itself would be copied piece by piece on the page's thread, a Blob crosses whole."""
+    blob = args.pop("bulk")
+    size_limit("text", "Your text", int(blob.size), MAX_TEXT_BYTES)
+    return build(args, await blob.text())
+
+
+def build(args, text):
     if args.get("corpus"):
         text = charlm.texts.load(args["corpus"])
     else:
-        text = bulk if bulk is not None else args.get("text", "")
         size_limit("text", "Your text", len(text), MAX_TEXT_BYTES)
     trainer = charlm.Trainer(text, model=args["model"], preset=args["preset"], context=args["context"],
                              lr=args["lr"], batch_size=args["batch_size"], seed=args["seed"])
@@ -168,13 +180,14 @@ def grow_sample(t, live, trained):
                              "length": int(live.get("length", 160)), "from_step": t.step,
                              "rng": np.random.default_rng([int(state["run"]["seed"]), t.step, 1])}
     s["credit"] = min(s["credit"] + LIVE_SAMPLE_SHARE * trained, LIVE_SAMPLE_CREDIT)
+    began = time.perf_counter()
     while s["credit"] > 0 and len(s["text"]) < s["length"]:
         start = time.perf_counter()
         s["text"] += charlm.generate(t.model, t.data.vocab, s["text"], 1, temperature=temperature, rng=s["rng"])
         s["credit"] -= time.perf_counter() - start
     s["done"] = len(s["text"]) >= s["length"]
     return {"text": s["text"], "done": s["done"], "from_step": s["from_step"], "step": t.step,
-            "temperature": temperature}
+            "temperature": temperature, "seconds": time.perf_counter() - began}
 
 
 def wasm_memory():
@@ -276,5 +289,6 @@ def restore(raw, name):
     return out
 
 
-__export__ = ["info", "read_upload", "upload_file", "setup", "train", "set_lr", "sample", "next_char", "save",
+__export__ = ["info", "read_upload", "upload_file", "setup", "setup_text", "train", "set_lr", "sample", "next_char",
+              "save",
               "save_file", "load", "load_file"]

@@ -7,6 +7,7 @@ States (body[data-trainer]): loading -> ready -> training <-> paused; "error" wh
 import asyncio
 
 from pyscript import document, window
+from pyscript.ffi import to_js
 
 from app import files, run_script, run_view, settings
 from app.dom import el
@@ -131,8 +132,11 @@ class Controller:
         self.status("Building the model ...")
         before = self.state
         self.set_state("loading")  # no Train/Step while the worker swaps models
-        text = args.pop("text", None)  # crosses as one string beside the JSON
-        res = await call(self.worker.setup, bulk=text, **args)
+        text = args.pop("text", None)
+        if text is None:
+            res = await call(self.worker.setup, **args)
+        else:  # the text crosses as a Blob: the worker reads it (a long string would be copied piecemeal)
+            res = await call(self.worker.setup_text, bulk=window.Blob.new(to_js([text])), **args)
         if "error" in res:
             self.set_state(before)
             self.status(res["error"] or "The model could not be built; the current one is kept.", "error")
@@ -215,6 +219,8 @@ class Controller:
                 await self.next_chars.refresh(self)
         self.stopped("paused")
         self.status(f"Paused at step {self.step}. Press Train to continue from here.")
+        if self.samples.writing:  # paused mid-sample: show a whole one of the model as it is now
+            await self.samples.refresh(self)
 
     def stopped(self, state):
         self.clock.stop(now() / 1000)

@@ -20,6 +20,7 @@ class SamplesView:
         self.kept = []      # [(step, text)] of the kept samples, in order
         self.last = -1e9    # performance.now() of the last sample asked for
         self.live_from = -1  # the step the live sample was started at
+        self.writing = False  # a live sample is half written
 
     def restart(self):
         """A new model: no samples kept yet."""
@@ -40,6 +41,7 @@ class SamplesView:
     def grow(self, sample, ctl):
         """The live sample as far as the worker has written it; a finished one is kept when a milestone is due."""
         self.live_from = sample["from_step"]
+        self.writing = not sample["done"]
         el("sample").textContent = sample["text"]
         el("sample").dataset.step = str(sample["step"])
         el("sample").dataset.done = "true" if sample["done"] else "false"
@@ -62,6 +64,7 @@ class SamplesView:
             self.show(res["text"], res["step"], temp)
 
     def show(self, text, step, temperature):
+        self.writing = False
         el("sample").textContent = text
         el("sample").dataset.step = str(step)
         el("sample-step").textContent = f"step {step}, temperature {temperature:g}"
