@@ -205,22 +205,46 @@ class Controller:
         return True
 
     async def loop(self):
+        pending = None  # the chunk the worker is training while this thread draws the one before
         while not self.pause_requested:
-            if self.lr_changed and not await self.prepare():  # a rate typed mid-run applies from the next chunk
-                self.stopped("paused")
+            if pending is None:
+                if self.lr_changed and not await self.prepare():  # a rate typed mid-run applies from the next chunk
+                    self.stopped("paused")
+                    return
+                pending = self.chunk()
+            res = await pending
+            pending = None
+            # Ask for the next chunk before drawing this one: the worker trains while the page draws, so its time
+            # is not spent waiting for the page (a changed rate or a pause waits for the chunk in flight instead).
+            if "error" not in res and not self.pause_requested and not self.lr_changed:
+                pending = self.chunk()
+                await asyncio.sleep(0)  # let the task send its message before this thread gets busy drawing
+            if not self.show_chunk(res):
+                if pending is not None:
+                    await pending  # already asked; its answer is superseded by the error shown
                 return
-            # The live sample is written by the worker a few characters per chunk, within a fixed share of its time.
-            res = await call(self.worker.train, ms=CHUNK_MS, live=self.samples.live(self))
-            if not self.take(res):
-                return
-            if res.get("sample"):
-                self.samples.grow(res["sample"], self)
             if not self.pause_requested and self.next_chars.due(now()):
                 await self.next_chars.refresh(self)
+        if pending is not None and not self.show_chunk(await pending):  # the chunk in flight finishes: its steps count
+            return
+        if self.samples.writing:  # paused mid-sample: a whole one of the model as it is now, before Train is back
+            self.clock.stop(now() / 1000)
+            await self.samples.refresh(self)
         self.stopped("paused")
         self.status(f"Paused at step {self.step}. Press Train to continue from here.")
-        if self.samples.writing:  # paused mid-sample: show a whole one of the model as it is now
-            await self.samples.refresh(self)
+
+    def chunk(self):
+        """One training chunk, asked now and awaited later. The live sample is written by the worker a few
+        characters per chunk, within a fixed share of its time."""
+        return asyncio.create_task(call(self.worker.train, ms=CHUNK_MS, live=self.samples.live(self)))
+
+    def show_chunk(self, res):
+        """Take a chunk's results and its piece of the live sample; False when it brought an error."""
+        if not self.take(res):
+            return False
+        if res.get("sample"):
+            self.samples.grow(res["sample"], self)
+        return True
 
     def stopped(self, state):
         self.clock.stop(now() / 1000)
