@@ -26,6 +26,7 @@ LIMITS = {
     "n_hidden": (1, 4096),
     "parameters": (1, 5_000_000),   # weights in one model: 20 MB as float32, several times the largest preset
     "text_bytes": (1, 5_000_000),   # a few hundred KB is plenty; larger texts take minutes per epoch in a browser
+    "model_bytes": (1, 20_000_000),  # a saved model: the large transformer is about 5 MB; anything far larger is junk
 }
 
 # The limits that are open at their lower end: the value must be above it, not at it.

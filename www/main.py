@@ -102,6 +102,16 @@ def wire(ctl, form):
     typed_pause_proxy = proxy(typed_pause)
     on("custom-text", "input", text_typed)
 
+    def field_edited(id_):
+        def edited(e):
+            ctl.field_edited(id_)
+            if id_ == "lr" and e.type == "change" and ctl.state == "training":
+                ctl.lr_changed = True  # applied between two chunks (once typed: on change), recorded for the script
+        return edited
+    for id_ in ("lr", "batch", "context", "seed", "temperature", "custom-text"):
+        for event in ("input", "change"):
+            on(id_, event, field_edited(id_))
+
     def temperature_moved(e):
         el("temperature-value").textContent = el("temperature").value
         if ctl.state != "training":

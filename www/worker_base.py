@@ -4,6 +4,7 @@ adopts. The worker's functions are in worker.py and the modules it imports; the 
 docs/architecture.md.
 """
 
+import inspect
 import json
 
 import charlm
@@ -12,20 +13,54 @@ import charlm.divergence
 state = {"trainer": None, "run": None, "lr_changes": []}
 
 
+def dumps(obj):
+    """JSON for the page. Characters beyond U+FFFF go as themselves: escaped they would be surrogate pairs, and the
+    page's MicroPython decodes each half of a pair on its own (an emoji would arrive as two broken characters)."""
+    return json.dumps(obj, ensure_ascii=False)
+
+
+def failure(e):
+    """Any failure as the page's {"error": message}."""
+    if isinstance(e, charlm.TrainingDiverged):
+        # The trainer rolled back to its last good step: send its whole history so the page matches it.
+        advice = f"set it to {charlm.divergence.number(e.suggested_lr)} or lower and press Train."
+        return {"error": f"{e.explanation}: {advice}", "diverged": True, "reason": e.reason,
+                "suggested_lr": e.suggested_lr, **describe()}
+    if isinstance(e, ValueError):
+        return {"error": sentence(str(e))}
+    if isinstance(e, MemoryError):
+        return {"error": "The trainer ran out of memory for that; the current model is kept. Try a shorter text "
+                         "or a smaller model."}
+    # a bug, not bad input: report it plainly and keep the worker alive
+    detail = f" ({e})" if str(e) else ""
+    return {"error": f"Something went wrong in the trainer{detail}."}
+
+
 def answer(fn):
-    """Wrap an exported function: JSON in, JSON out, and any failure turned into {"error": message}."""
-    def wrapped(arg="{}"):
-        try:
-            return json.dumps(fn(json.loads(arg) if isinstance(arg, str) else {}))
-        except charlm.TrainingDiverged as e:
-            # The trainer rolled back to its last good step: send its whole history so the page matches it.
-            advice = f"set it to {charlm.divergence.number(e.suggested_lr)} or lower and press Train."
-            return json.dumps({"error": f"{e.explanation}: {advice}", "diverged": True, "reason": e.reason,
-                               "suggested_lr": e.suggested_lr, **describe()})
-        except ValueError as e:
-            return json.dumps({"error": sentence(str(e))})
-        except Exception as e:  # a bug, not bad input: report it plainly and keep the worker alive
-            return json.dumps({"error": f"Something went wrong in the trainer ({e or 'no reason given'})."})
+    """Wrap an exported function: JSON in, JSON out, and any failure turned into {"error": message}.
+
+    Small settings cross as one JSON string. Bulk data crosses beside it as a second argument, a browser value the
+    page hands over untouched (a File, or a text as one string), and arrives in the function as args["bulk"]: the
+    page's MicroPython never JSON-encodes megabytes. An `async def` function is answered asynchronously (it can
+    await a File's bytes)."""
+    def arguments(arg, bulk):
+        args = json.loads(arg) if isinstance(arg, str) else {}
+        if bulk is not None:
+            args["bulk"] = bulk
+        return args
+
+    if inspect.iscoroutinefunction(fn):
+        async def wrapped(arg="{}", bulk=None):
+            try:
+                return dumps(await fn(arguments(arg, bulk)))
+            except Exception as e:
+                return dumps(failure(e))
+    else:
+        def wrapped(arg="{}", bulk=None):
+            try:
+                return dumps(fn(arguments(arg, bulk)))
+            except Exception as e:
+                return dumps(failure(e))
     wrapped.__name__ = fn.__name__
     return wrapped
 

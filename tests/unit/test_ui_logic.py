@@ -47,9 +47,10 @@ def test_query_rejects_unknown_model_and_corpus():
     assert "bigram, mlp, transformer" in problems[0] and "a, b" in problems[1]
 
 
-def test_unquote_decodes_utf8_and_leaves_broken_escapes():
+def test_unquote_decodes_utf8_and_refuses_broken_escapes():
     assert settings.unquote("caf%C3%A9+au%20lait") == "café au lait"
-    assert settings.unquote("100%") == "100%"
+    with pytest.raises(ValueError, match="two hex digits"):
+        settings.unquote("100%")
 
 
 # ---- plot arithmetic ------------------------------------------------------------------------------------------

@@ -7,8 +7,9 @@ States (body[data-trainer]): loading -> ready -> training <-> paused; "error" wh
 import asyncio
 
 from pyscript import document, window
+from pyscript.ffi import to_js
 
-from app import run_view
+from app import files, run_script, run_view, settings
 from app.dom import el
 from app.loss_plot import LossPlot
 from app.next_char_view import NextCharView
@@ -17,6 +18,15 @@ from app.samples_view import SamplesView
 from app.worker_client import call
 
 CHUNK_MS = 150          # one worker call: long enough to amortise the message, short enough to redraw smoothly
+
+# The form's fields a status-line error can be about, and how to check each again once the learner edits it.
+FIELD_CHECKS = {
+    "lr": lambda form: settings.read_lr(el("lr").value, form.limits),
+    "batch": lambda form: settings.read_int("batch", el("batch").value, "batch size", form.limits),
+    "context": lambda form: settings.read_int("context", el("context").value, "context length", form.limits),
+    "seed": lambda form: settings.read_int("seed", el("seed").value, "seed", form.limits),
+    "temperature": lambda form: form.temperature(),
+}
 
 
 def now():
@@ -39,6 +49,7 @@ class Controller:
         self.pause_requested = self.building = False
         self.setup_timer = None
         self.store = None         # the RunStore keeping the run across a reload (main.py sets it)
+        self.lr_changed = False   # the learner edited the learning rate while training: apply it between chunks
 
     # ---- state and messages -------------------------------------------------------------------------------------
 
@@ -46,10 +57,45 @@ class Controller:
         self.state = state
         run_view.show_state(state, bool(self.losses))
 
-    def status(self, text, kind="info"):
+    def status(self, text, kind="info", field=""):
+        """The status line; an error about a form field names it (data-field), so fixing that field clears it."""
         node = el("status")
         node.textContent = text
         node.dataset.kind = kind
+        node.dataset.field = field
+
+    def field_error(self, message):
+        """Show a form error, naming the first field that fails its check (the one the message is about)."""
+        bad = ""
+        for id_, check in FIELD_CHECKS.items():
+            try:
+                check(self.form)
+            except ValueError:
+                bad = id_
+                break
+        if not bad and el("corpus").value == "custom":
+            bad = "custom-text"
+        self.status(message, "error", bad)
+
+    def field_edited(self, id_):
+        """The learner edited a field: if the status line's error was about it and it is now fine, clear it."""
+        node = el("status")
+        if node.dataset.kind != "error" or node.dataset.field != id_:
+            return
+        try:
+            if id_ in FIELD_CHECKS:
+                FIELD_CHECKS[id_](self.form)
+            elif not el("custom-text").textLength:
+                return
+        except ValueError:
+            return
+        self.status("Training ..." if self.state == "training" else "That looks fine now.")
+
+    def small_text(self):
+        """The text box's text when it is short enough for the run's script to hold, else None (the script then
+        reads it from a file; megabytes are never copied into this thread for nothing)."""
+        box = el("custom-text")
+        return box.value if box.textLength <= run_script.INLINE_TEXT_CHARS else None
 
     async def ask(self, name, **args):
         """Call the worker; on an error show its message and return None."""
@@ -72,20 +118,31 @@ class Controller:
             self.building = False
 
     async def build(self, announce):
+        length = el("custom-text").textLength
+        most = self.form.limits["text_bytes"][1]  # a text has at most as many characters as bytes
+        if el("corpus").value == "custom" and length > most:  # refused by its length, before it is read
+            kept = f" (the current model keeps its {self.step} steps)." if self.run else "."
+            self.status(f"Your text has {length:,} characters; a text here can have at most {most:,}. "
+                        f"Shorten it and press Reset{kept}", "error", "custom-text")
+            return False
         try:
             args = self.form.read()
         except ValueError as e:
-            self.status(str(e), "error")
+            self.field_error(str(e))
             return False
         self.status("Building the model ...")
         before = self.state
         self.set_state("loading")  # no Train/Step while the worker swaps models
-        res = await call(self.worker.setup, **args)
+        text = args.pop("text", None)
+        if text is None:
+            res = await call(self.worker.setup, **args)
+        else:  # the text crosses as a Blob: the worker reads it (a long string would be copied piecemeal)
+            res = await call(self.worker.setup_text, bulk=window.Blob.new(to_js([text])), **args)
         if "error" in res:
             self.set_state(before)
-            self.status(res["error"], "error")
+            self.status(res["error"] or "The model could not be built; the current one is kept.", "error")
             return False
-        self.take_over(res, args.get("text", ""))
+        self.take_over(res, text if text is not None and len(text) <= run_script.INLINE_TEXT_CHARS else None)
         el("reset").classList.remove("attention")
         await self.refresh_views()
         if announce:
@@ -97,6 +154,7 @@ class Controller:
     def take_over(self, res, text):
         """A new trainer in the worker (built, loaded or restored): show its settings, history and state."""
         self.run, self.run_text = res["run"], text
+        files.offer_text(self.run)
         self.clock.reset()
         self.samples.restart()
         self.adopt(res)
@@ -132,10 +190,11 @@ class Controller:
 
     async def prepare(self):
         """Before training: apply a changed learning rate."""
+        self.lr_changed = False
         try:
             lr = self.form.lr()
         except ValueError as e:
-            self.status(str(e), "error")
+            self.status(str(e), "error", "lr")
             el("lr").focus()
             return False
         res = await self.ask("set_lr", lr=lr)
@@ -147,18 +206,48 @@ class Controller:
         return True
 
     async def loop(self):
+        pending = None  # the chunk the worker is training while this thread draws the one before
         while not self.pause_requested:
-            res = await call(self.worker.train, ms=CHUNK_MS)
-            if not self.take(res):
+            if pending is None:
+                if self.lr_changed and not await self.prepare():  # a rate typed mid-run applies from the next chunk
+                    self.stopped("paused")
+                    return
+                pending = self.chunk()
+            res = await pending
+            pending = None
+            # Ask for the next chunk before drawing this one: the worker trains while the page draws, so its time
+            # is not spent waiting for the page (a changed rate or a pause waits for the chunk in flight instead).
+            if "error" not in res and not self.pause_requested and not self.lr_changed:
+                pending = self.chunk()
+                await asyncio.sleep(0)  # let the task send its message before this thread gets busy drawing
+            if not self.show_chunk(res):
+                if pending is not None:
+                    await pending  # already asked; its answer is superseded by the error shown
                 return
             if self.store and self.store.due(now()):
                 await self.store.save(now())
-            if not self.pause_requested and self.samples.due(self.step, now()):
-                await self.samples.refresh(self)
             if not self.pause_requested and self.next_chars.due(now()):
                 await self.next_chars.refresh(self)
+        if pending is not None and not self.show_chunk(await pending):  # the chunk in flight finishes: its steps count
+            return
+        if self.samples.writing:  # paused mid-sample: a whole one of the model as it is now, before Train is back
+            self.clock.stop(now() / 1000)
+            await self.samples.refresh(self)
         self.stopped("paused")
         self.status(f"Paused at step {self.step}. Press Train to continue from here.")
+
+    def chunk(self):
+        """One training chunk, asked now and awaited later. The live sample is written by the worker a few
+        characters per chunk, within a fixed share of its time."""
+        return asyncio.create_task(call(self.worker.train, ms=CHUNK_MS, live=self.samples.live(self)))
+
+    def show_chunk(self, res):
+        """Take a chunk's results and its piece of the live sample; False when it brought an error."""
+        if not self.take(res):
+            return False
+        if res.get("sample"):
+            self.samples.grow(res["sample"], self)
+        return True
 
     def stopped(self, state):
         self.clock.stop(now() / 1000)
@@ -173,7 +262,8 @@ class Controller:
             if res.get("diverged"):
                 self.adopt(res)  # the worker rolled back to its last good step; show exactly that
             self.stopped("paused" if self.step else "ready")
-            self.status(res["error"], "error")
+            self.status(res["error"] or f"Training stopped at step {self.step}: the trainer gave no reason. Try a "
+                        "smaller learning rate, or press Reset.", "error")
             return False
         self.losses.extend(res["losses"])
         self.val_losses.extend(tuple(v) for v in res["val_losses"])
@@ -181,6 +271,7 @@ class Controller:
             document.body.dataset.workerMemory = str(res["memory"])  # read by bench/browser.py
         self.step, self.epoch = res["step"], res["epoch"]
         self.clock.add(res["seconds"], len(res["losses"]) * self.tokens_per_step)
+        document.body.dataset.workerSeconds = str(self.clock.compute)  # the worker's own time, for bench/browser.py
         self.update_views()
         return True
 

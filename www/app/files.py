@@ -1,5 +1,8 @@
 """Files in and out of the page (MicroPython, main thread): the CSV of losses, saving and loading a model, and
 uploading a text. Each action takes the page's Controller, which owns the run.
+
+No file's contents pass through this MicroPython: a picked File goes to the worker as it is (after its size is
+checked here, before anything is read), and what the worker sends back to download or show is an object URL.
 """
 
 from pyscript import document, window
@@ -26,60 +29,81 @@ def download_csv(ctl):
     ctl.status(f"Downloaded the losses of {len(ctl.losses)} steps as CSV.")
 
 
+def megabytes(n):
+    return f"{n / 1e6:.1f} MB"
+
+
 async def save_model(ctl):
-    res = await ctl.ask("save")
+    ctl.status("Saving the model ...")
+    res = await ctl.ask("save_file")
     if res is None:
         return
-    download(res["filename"], "data:application/octet-stream;base64," + res["data"])
-    ctl.status(f"Saved the model at step {ctl.step} as {res['filename']}.")
+    download(res["filename"], res["url"])  # the worker's Blob: the 5 MB never cross into this thread
+    ctl.status(f"Saved the model at step {ctl.step} as {res['filename']} ({megabytes(res['bytes'])}).")
 
 
 async def load_model(ctl, event):
-    file, data = await chosen_file(event)
+    file = chosen_file(event, ctl.form.limits["model_bytes"][1], "A saved model", ctl)  # refused unread
     if file is None:
         return
     await ctl.stop_training()
-    res = await ctl.ask("load", data=data, filename=file.name)
+    ctl.status(f"Loading {file.name} ...")
+    res = await ctl.ask("load_file", bulk=file, filename=file.name)
     if res is None:
-        return
-    ctl.take_over(res, res.get("text") or "")
+        return  # the worker kept its model; ask() showed why
+    if res["run"].get("text_url"):
+        await show_text(res["run"]["text_url"])
+    ctl.take_over(res, ctl.small_text())
+    ctl.form.fill(ctl.run)
     await ctl.refresh_views()
     ctl.status(f"Loaded {file.name}: a {ctl.run['model']} model at step {ctl.step}. Press Train to continue.")
 
 
 async def upload_text(ctl, event):
-    file, data = await chosen_file(event)
+    file = chosen_file(event, ctl.form.limits["text_bytes"][1], "A text", ctl)
     if file is None:
         return
-    res = await ctl.ask("read_upload", data=data, filename=file.name)
+    ctl.status(f"Reading {file.name} ...")
+    res = await ctl.ask("upload_file", bulk=file, filename=file.name)
     if res is None:
         return
     el("corpus").value = "custom"
-    el("custom-text").value = res["text"]
+    await show_text(res["url"])
     ctl.form.show_custom()
-    ctl.status(f"Loaded {file.name} ({len(res['text']):,} characters).")
+    ctl.status(f"Loaded {file.name} ({res['chars']:,} characters).")
     await ctl.settings_changed()
 
 
-async def chosen_file(event):
-    """The file picked in an <input type=file> and its bytes as base64, or (None, None). The input is cleared so
-    that picking the same file again still counts as a change."""
+async def show_text(url):
+    """Put the text behind an object URL into the text box. The string goes from the browser's fetch straight into
+    the textarea (Reflect.set as the promise's callback): megabytes never become a Python string here."""
+    response = await window.fetch(url)
+    await response.text().then(window.Reflect.set.bind(None, el("custom-text"), "value"))
+
+
+def offer_text(run):
+    """A link to download the run's long text under the name its script reads (the script checks its sha256)."""
+    link = el("text-file")
+    if link is None:
+        link = make("a", None, None, id="text-file")
+        el("python-code").parentNode.after(link)
+    link.hidden = not run.get("text_file")
+    if run.get("text_file"):
+        link.href = run["text_url"]
+        link.download = run["text_file"]
+        link.textContent = f"Download the text this script reads ({run['text_file']}, {run['text_chars']:,} characters)"
+
+
+def chosen_file(event, limit, what, ctl):
+    """The File picked in an <input type=file>, or None; one over `limit` bytes is refused by its size, unread. The
+    input is cleared so that picking the same file again still counts as a change."""
     files = event.target.files
     if not files.length:
-        return None, None
+        return None
     file = files.item(0)
     event.target.value = ""
-    return file, await read_base64(file)
-
-
-def read_base64(file):
-    """A File's bytes as base64 (via a data: URL), awaitable."""
-    def executor(resolve, reject):
-        reader = window.FileReader.new()
-        reader.onload = create_proxy(lambda e: resolve(reader.result.split(",", 1)[1] if "," in reader.result else ""))
-        reader.onerror = create_proxy(lambda e: reject(reader.error))
-        reader.readAsDataURL(file)
-
-    async def go():
-        return await window.Promise.new(create_proxy(executor))
-    return go()
+    if file.size > limit:
+        ctl.status(f"\"{file.name}\" is {megabytes(file.size)}. {what} can be at most {limit / 1e6:.0f} MB here, "
+                   f"so it was not read; nothing changed.", "error")
+        return None
+    return file

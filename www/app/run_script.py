@@ -17,6 +17,25 @@ import charlm
 from charlm import cross_entropy
 '''
 
+INLINE_TEXT_CHARS = 200_000  # a longer text is read from a file beside the script rather than written into it
+
+
+def text_from_file(filename, sha256):
+    """Script lines that read the run's text from `filename` and stop with a clear message if it is not the one."""
+    return "\n".join([
+        "import hashlib",
+        "import sys",
+        "",
+        f"# The text is long, so it is not written out here: download it from the lesson page as {filename}",
+        "# and put it beside this script.",
+        f"with open({filename!r}, \"rb\") as f:",
+        "    raw = f.read()",
+        f"if hashlib.sha256(raw).hexdigest() != {sha256!r}:",
+        f"    sys.exit(\"{filename} is not the text this run trained on (its sha256 differs); download it again \"",
+        "             \"from the lesson page.\")",
+        "text = raw.decode(\"utf-8\")",
+    ])
+
 
 def text_literal(text, width=72):
     """`text` as a readable Python expression: one string literal per line, inside parentheses."""
@@ -40,12 +59,15 @@ def text_literal(text, width=72):
 def make_script(run, steps, lr_changes=()):
     """The script for `run` (the settings the worker trained with) after `steps` optimiser steps.
 
-    `run` holds: model, preset, context, batch_size, lr, seed, grad_clip, and either corpus (a built-in id) or text.
+    `run` holds: model, preset, context, batch_size, lr, seed, grad_clip, and either corpus (a built-in id), or
+    text_file and text_sha256 (a long text the script reads from that file), or text.
     `lr_changes` is [(step, lr)] for learning rates changed during training."""
     out = [HEADER]
     if run.get("corpus"):
         out[0] += "import charlm.texts\n"
         out.append(f"text = charlm.texts.load({run['corpus']!r})  # a built-in text")
+    elif run.get("text_file"):
+        out.append(text_from_file(run["text_file"], run["text_sha256"]))
     else:
         out.append("text = " + text_literal(run.get("text", "")))
     context, batch, seed = int(run["context"]), int(run["batch_size"]), int(run["seed"])

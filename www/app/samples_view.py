@@ -1,4 +1,9 @@
-"""What the model writes: the live sample and the samples kept at milestones (MicroPython, main thread)."""
+"""What the model writes: the live sample and the samples kept at milestones (MicroPython, main thread).
+
+While training, the worker writes the live sample a few characters per training chunk (within a fixed share of its
+time, see worker.grow_sample) and each chunk's answer carries it: the learner watches it being typed, and training
+never stops for the seconds a whole sample costs at once. Paused, a whole sample is drawn in one call.
+"""
 
 from pyscript import window
 
@@ -7,7 +12,6 @@ from app.progress import due_milestones
 
 KEPT_LENGTH = 100       # characters of a kept sample: enough to read its progress at a glance
 SAMPLE_LENGTH = 160
-SAMPLE_EVERY_MS = 3000  # a new live sample this often while training
 
 
 class SamplesView:
@@ -15,15 +19,38 @@ class SamplesView:
         self.done = set()   # milestones with a kept sample
         self.kept = []      # [(step, text)] of the kept samples, in order
         self.last = -1e9    # performance.now() of the last sample asked for
+        self.live_from = -1  # the step the live sample was started at
+        self.writing = False  # a live sample is half written
 
     def restart(self):
         """A new model: no samples kept yet."""
         self.done, self.kept = set(), []
+        self.live_from = -1
         clear(el("sample-history"))
 
-    def due(self, step, now):
-        """While training: time for a new sample, or a milestone is waiting for one."""
-        return now - self.last > SAMPLE_EVERY_MS or bool(due_milestones(step, self.done))
+    def live(self, ctl):
+        """What the next training chunk should write of the live sample: {"length", "temperature", "restart"}."""
+        try:
+            temp = ctl.form.temperature()
+        except ValueError:
+            return None  # the status line says why once training pauses; no sample meanwhile
+        # A milestone just reached starts a fresh sample, so the one kept for it is written from that step on.
+        restart = any(m > self.live_from for m in due_milestones(ctl.step, self.done))
+        return {"length": SAMPLE_LENGTH, "temperature": temp, "restart": restart}
+
+    def grow(self, sample, ctl):
+        """The live sample as far as the worker has written it; a finished one is kept when a milestone is due."""
+        self.live_from = sample["from_step"]
+        self.writing = not sample["done"]
+        el("sample").textContent = sample["text"]
+        el("sample").dataset.step = str(sample["step"])
+        el("sample").dataset.done = "true" if sample["done"] else "false"
+        temp = f"temperature {sample['temperature']:g}"
+        if sample["done"]:
+            self.show(sample["text"], sample["from_step"], sample["temperature"])
+            el("sample-step").textContent = f"written during steps {sample['from_step']}-{sample['step']}, {temp}"
+        else:
+            el("sample-step").textContent = f"writing at step {sample['step']}, {temp}"
 
     async def refresh(self, ctl):
         try:
@@ -37,6 +64,7 @@ class SamplesView:
             self.show(res["text"], res["step"], temp)
 
     def show(self, text, step, temperature):
+        self.writing = False
         el("sample").textContent = text
         el("sample").dataset.step = str(step)
         el("sample-step").textContent = f"step {step}, temperature {temperature:g}"

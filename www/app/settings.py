@@ -5,7 +5,8 @@ Pure logic (no DOM), shared by MicroPython in the page and CPython in the tests.
 
 # (smallest, largest) a learner may ask for, until the worker's info() says otherwise: charlm holds the real limits
 # (charlm.checks.LIMITS) and the page takes them from info() through form_limits().
-LIMITS = {"batch": (1, 256), "context": (2, 256), "seed": (0, 2 ** 31 - 1), "lr": (0.0, 1e6), "temperature": (0.0, 5.0)}
+LIMITS = {"batch": (1, 256), "context": (2, 256), "seed": (0, 2 ** 31 - 1), "lr": (0.0, 1e6), "temperature": (0.0, 5.0),
+          "text_bytes": (1, 5_000_000), "model_bytes": (1, 20_000_000)}
 FORM_NAMES = {"batch_size": "batch"}  # charlm's names for the form's fields, where they differ
 
 # URL query keys an author can set, and what they mean.
@@ -72,43 +73,68 @@ def read_temperature(text, limits=None):
     return value
 
 
+MAX_QUERY_VALUE = 100  # characters of one setting in a page address; longer ones are ignored (and named)
+HEX = "0123456789abcdefABCDEF"
+
+
 def unquote(text):
-    """Percent-decoding for query strings (MicroPython has no urllib)."""
-    text = text.replace("+", " ")
+    """Percent-decoding for query strings (MicroPython has no urllib), or ValueError when `text` is not valid:
+    a "%" not followed by two hex digits, or bytes that do not spell UTF-8 text."""
     out = bytearray()
     i = 0
-    raw = text.encode()
+    raw = text.replace("+", " ").encode()
     while i < len(raw):
         c = raw[i]
-        if c == 37 and i + 2 < len(raw):  # '%'
-            try:
-                out.append(int(raw[i + 1:i + 3].decode(), 16))
-                i += 3
-                continue
-            except ValueError:
-                pass
+        if c == 37:  # '%'
+            pair = raw[i + 1:i + 3].decode()
+            if len(pair) != 2 or pair[0] not in HEX or pair[1] not in HEX:
+                raise ValueError(f"\"{text[:20]}\" has a % that is not followed by two hex digits")
+            out.append(int(pair, 16))
+            i += 3
+            continue
         out.append(c)
         i += 1
-    return out.decode()
+    try:
+        return bytes(out).decode("utf-8")
+    except UnicodeError:  # MicroPython raises UnicodeError, CPython its subclass UnicodeDecodeError
+        raise ValueError(f"\"{text[:20]}\" is not valid percent-encoded text") from None
+
+
+def shown(text):
+    """A key or value as the status line quotes it: short, whatever an address holds."""
+    return text if len(text) <= 20 else text[:20] + "..."
 
 
 def parse_query(query, corpora=(), models=(), presets=()):
     """Settings from a URL query such as "?model=mlp&lr=0.01&embed=1".
 
     Returns (settings, problems): settings holds only valid values (as the form would hold them), problems one
-    sentence per ignored key, so a bad link still opens a working page and says what it ignored. The allowed
-    corpora, models and presets come from the worker's info(); an empty list means "not known yet: keep it"."""
-    settings, problems = {}, []
+    sentence per ignored or overridden key, so a bad link still opens a working page and says what it ignored.
+    Nothing in an address makes this raise: bad percent-encoding, unknown keys, over-long values are each named
+    and skipped; a key given twice keeps its last value and says so. The allowed corpora, models and presets come
+    from the worker's info(); an empty list means "not known yet: keep it"."""
+    settings, problems, seen = {}, [], set()
     query = query[1:] if query.startswith("?") else query
     for part in query.split("&"):
         if not part:
             continue
-        key, _, value = part.partition("=")
-        key, value = unquote(key), unquote(value)
-        if key not in QUERY_KEYS:
-            problems.append(f"unknown setting \"{key}\"")
-            continue
+        raw_key, _, raw_value = part.partition("=")
         try:
+            key = unquote(raw_key)
+        except ValueError as e:
+            problems.append(f"a setting name: {e}")
+            continue
+        if key not in QUERY_KEYS:
+            problems.append(f"unknown setting \"{shown(key)}\"")
+            continue
+        if key in seen:
+            problems.append(f"{key} was given more than once; the last one counts")
+            settings.pop(key, None)
+        seen.add(key)
+        try:
+            if len(raw_value) > MAX_QUERY_VALUE:
+                raise ValueError(f"the value is {len(raw_value)} characters long (at most {MAX_QUERY_VALUE})")
+            value = unquote(raw_value)
             if key == "model":
                 if models and value not in models:
                     raise ValueError(f"model must be one of {', '.join(models)}")
