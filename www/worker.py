@@ -10,6 +10,7 @@ import sys
 import time
 
 import numpy as np
+from worker_views import attention, char_map, copied, snapshot, snapshot_view, step_through, surprise  # noqa: F401 (exported below)
 
 import charlm
 import charlm.texts
@@ -159,4 +160,5 @@ def load(args):
     return out
 
 
-__export__ = ["info", "read_upload", "setup", "train", "set_lr", "sample", "next_char", "save", "load"]
+__export__ = ["info", "read_upload", "setup", "train", "set_lr", "sample", "next_char", "save", "load",
+              "surprise", "attention", "char_map", "copied", "snapshot", "snapshot_view", "step_through"]
