@@ -10,6 +10,7 @@ from pyscript import document, window
 
 from app import run_view
 from app.dom import el
+from app.learning_views import LearningViews
 from app.loss_plot import LossPlot
 from app.next_char_view import NextCharView
 from app.progress import Clock
@@ -29,6 +30,7 @@ class Controller:
         self.plot = LossPlot(el("loss-plot"), window)
         self.samples = SamplesView()
         self.next_chars = NextCharView()
+        self.views = LearningViews(self.plot)  # surprise, step-through, attention, timeline, kept runs, map
         self.clock = Clock()
         self.run = None           # settings the current model was built with (what the script reproduces)
         self.run_text = ""        # its text when it is the learner's own
@@ -44,6 +46,7 @@ class Controller:
     def set_state(self, state):
         self.state = state
         run_view.show_state(state, bool(self.losses))
+        self.views.show_state(state)
 
     def status(self, text, kind="info"):
         node = el("status")
@@ -99,6 +102,7 @@ class Controller:
         self.clock.reset()
         self.samples.restart()
         self.adopt(res)
+        self.views.restart(self)
         self.set_state("paused" if self.step else "ready")
 
     def adopt(self, res):
@@ -147,13 +151,16 @@ class Controller:
 
     async def loop(self):
         while not self.pause_requested:
-            res = await call(self.worker.train, ms=CHUNK_MS)
+            # A chunk stops on the timeline's next snapshot step, so the weights of exactly that step are kept.
+            res = await call(self.worker.train, ms=CHUNK_MS, max_steps=self.views.steps_to_snapshot(self.step))
             if not self.take(res):
                 return
             if not self.pause_requested and self.samples.due(self.step, now()):
                 await self.samples.refresh(self)
             if not self.pause_requested and self.next_chars.due(now()):
                 await self.next_chars.refresh(self)
+            if not self.pause_requested:
+                await self.views.tick(self)
         self.stopped("paused")
         self.status(f"Paused at step {self.step}. Press Train to continue from here.")
 
@@ -221,6 +228,7 @@ class Controller:
         """A new sample and new next-character bars, now."""
         await self.samples.refresh(self)
         await self.next_chars.refresh(self)
+        await self.views.refresh(self)
 
     def update_views(self):
         run_view.show(self, now() / 1000)

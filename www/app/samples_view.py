@@ -1,9 +1,14 @@
-"""What the model writes: the live sample and the samples kept at milestones (MicroPython, main thread)."""
+"""What the model writes: the live sample and the samples kept at milestones (MicroPython, main thread).
 
-from pyscript import window
+The live sample marks the stretches found verbatim in the training text (runs of 10+ characters, matched in the
+worker): a model that writes those is reciting, not composing.
+"""
+
+from pyscript import document, window
 
 from app.dom import clear, el, make
 from app.progress import due_milestones
+from app.views_logic import copied_sentence, split_copied
 
 KEPT_LENGTH = 100       # characters of a kept sample: enough to read its progress at a glance
 SAMPLE_LENGTH = 160
@@ -35,6 +40,20 @@ class SamplesView:
         res = await ctl.ask("sample", prompt="", length=SAMPLE_LENGTH, temperature=temp)
         if res is not None:
             self.show(res["text"], res["step"], temp)
+            await self.mark_copied(ctl, res["text"])
+
+    async def mark_copied(self, ctl, text):
+        res = await ctl.ask("copied", text=text)
+        if res is None or el("sample").textContent != text:
+            return
+        box = el("sample")
+        clear(box)
+        for piece, copied in split_copied(text, res["runs"]):
+            box.append(make("mark", "copied", piece) if copied else document.createTextNode(piece))
+        note = el("memorised")
+        note.dataset.copiedFraction = "%.4f" % res["fraction"]
+        note.dataset.step = box.dataset.step
+        note.textContent = copied_sentence(res["fraction"], res["min_run"], res["runs"])
 
     def show(self, text, step, temperature):
         el("sample").textContent = text

@@ -1,0 +1,73 @@
+"""The learning views together (MicroPython, main thread): surprise, step-through, attention, the timeline, kept
+runs and the character map. The Controller calls four hooks: wire (once), restart (a new trainer), tick (between
+training chunks: each open view refreshes on its own timer) and refresh (now, after a setup or a step).
+
+`snapshot` is the step the timeline shows (None: the live model); the surprise, attention and map views ask the
+worker about that step's weights.
+"""
+
+from pyscript import window
+
+from app.attention_view import AttentionView
+from app.char_map_view import CharMapView
+from app.kept_runs_view import KeptRunsView
+from app.plot_overlay import PlotOverlay
+from app.step_through_view import StepThroughView
+from app.surprise_view import SurpriseView
+from app.timeline_view import TimelineView
+
+
+class LearningViews:
+    def __init__(self, plot):
+        self.snapshot = None
+        self.overlay = PlotOverlay()
+        plot.overlay = self.overlay
+        self.surprise = SurpriseView()
+        self.attention = AttentionView()
+        self.char_map = CharMapView()
+        self.timeline = TimelineView()
+        self.kept = KeptRunsView(self.overlay)
+        self.step_through = StepThroughView()
+        self.timed = (self.surprise, self.attention, self.char_map)
+
+    def wire(self, ctl):
+        for view in self.timed + (self.timeline, self.kept, self.step_through):
+            view.wire(ctl)
+
+    def restart(self, ctl):
+        for view in self.timed:
+            view.restart()
+        self.timeline.restart(ctl)
+        self.kept.show(ctl)  # labels name what differs from the new run
+
+    def show_state(self, state):
+        self.step_through.show_state(state)
+
+    def steps_to_snapshot(self, step):
+        return self.timeline.steps_to_next(step)
+
+    async def tick(self, ctl):
+        """Between chunks of training: keep a snapshot when one is due, refresh the open views whose time has come
+        (one per chunk, so no chunk waits for more than one of them)."""
+        await self.timeline.keep_if_due(ctl)
+        if self.snapshot is None:
+            self.timeline.show_slider(ctl)
+        now = window.performance.now()
+        for view in self.timed:
+            if view.due(now):
+                await view.refresh(ctl)
+                return
+
+    async def refresh(self, ctl):
+        await self.timeline.keep_if_due(ctl)
+        self.timeline.show_slider(ctl)
+        for view in self.timed:
+            await view.refresh(ctl)
+
+    async def refresh_snapshot_views(self, ctl):
+        for view in self.timed:
+            await view.refresh(ctl)
+
+    def unit_changed(self, ctl):
+        if self.surprise.res is not None:
+            self.surprise.show(self.surprise.res, "bits" if ctl.plot.unit == "bits" else "nats")
