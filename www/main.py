@@ -92,7 +92,7 @@ def wire(ctl, form):
         def chosen(e):
             ctl.plot.unit = unit
             ctl.update_views()
-            ctl.views.unit_changed(ctl)
+            return ctl.views.unit_changed(ctl)
         return chosen
     for unit in ("nats", "bits", "perplexity"):
         on("unit-" + unit, "change", unit_chosen(unit))

@@ -59,8 +59,13 @@ def surprise(args):
     return {
         "step": step, "mean": got["mean"], "count": got["count"], "shown_mean": got["shown_mean"],
         "plot_val_loss": plotted,
-        "windows": [{"context": w["context"], "chars": w["chars"], "surprise": [_r(s) for s in w["surprise"]],
-                     "top": [[[c, _r(p)] for c, p in top] for top in w["top"]]} for w in got["windows"]],
+        # Compact, because MicroPython parses this JSON on the page's main thread: characters as strings,
+        # probabilities as whole numbers of 1/10000.
+        "windows": [{"context": w["context"], "text": "".join(w["chars"]),
+                     "surprise": [round(s, 4) for s in w["surprise"]],
+                     "top": "".join(c for top in w["top"] for c, _ in top),
+                     "top_p": [round(p * 10000) for top in w["top"] for _, p in top]} for w in got["windows"]],
+        "top": len(got["windows"][0]["top"][0]),
     }
 
 

@@ -139,7 +139,9 @@ json.dumps(out)
     got = run_in_pyodide(tmp_path, code)
     assert got["snap0"]["steps"] == [0] and got["snap10"]["steps"] == [0, 10]
     s = got["surprise"]
-    assert s["step"] == 10 and len(s["windows"]) == 3 and len(s["windows"][0]["chars"]) == 16
+    assert s["step"] == 10 and len(s["windows"]) == 3 and len(s["windows"][0]["text"]) == 16
+    w = s["windows"][0]
+    assert len(w["top"]) == 16 * 5 and len(w["top_p"]) == 16 * 5 and all(0 <= p <= 10000 for p in w["top_p"])
     assert got["surprise0"]["step"] == 0
     assert got["surprise0"]["mean"] == pytest.approx(got["surprise0"]["plot_val_loss"], rel=1e-5)
     assert s["mean"] > 0 and got["surprise0"]["mean"] != s["mean"]

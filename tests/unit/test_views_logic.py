@@ -30,7 +30,7 @@ def test_units_and_detail_line():
 
 
 def test_surprise_summary_names_both_means():
-    res = {"step": 50, "windows": [{"chars": ["a", "b"], "surprise": [1.0, 3.0]}], "shown_mean": 2.0,
+    res = {"step": 50, "windows": [{"text": "ab", "surprise": [1.0, 3.0]}], "shown_mean": 2.0,
            "mean": 2.5, "count": 4096, "plot_val_loss": 2.5}
     text = v.surprise_summary(res, "nats")
     assert "these 2 validation characters: 2.000 nats" in text and "4096 validation predictions" in text

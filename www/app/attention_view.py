@@ -5,9 +5,9 @@ Each row's text alternative names the three most attended characters.
 
 from pyscript import window
 
+from app import view_timing
 from app import views_logic as v
 from app.dom import clear, el, make, on
-from app.worker_client import call
 
 EVERY_MS = 3000
 CELL = 18  # px per cell of the full matrix
@@ -41,18 +41,20 @@ class AttentionView:
             return
         self.busy = True
         self.last = window.performance.now()
-        try:
-            res = await call(ctl.worker.attention, prompt=el("prompt").value, snapshot=ctl.views.snapshot,
-                             full=el("attention-full").open)
+        try:  # busy until drawn: a second refresh must not interleave with this one's drawing
+            res = await view_timing.ask(ctl.worker.attention, prompt=el("prompt").value, snapshot=ctl.views.snapshot,
+                                        full=el("attention-full").open)
+            await self.show(res)
         finally:
             self.busy = False
-        self.show(res)
 
-    def show(self, res):
+    async def show(self, res):
+        t0 = view_timing.start()
         box = el("attention")
         note = el("attention-note")
         if "error" in res:
             note.textContent = res["error"]
+            view_timing.end(t0, "attention")
             return
         box.dataset.step = str(res["step"])
         if not res["has_attention"]:
@@ -64,6 +66,7 @@ class AttentionView:
                                 "decide which earlier characters matter." %
                                 (res["model"], "looks only at the last character" if res["model"] == "bigram"
                                  else "always looks at the same few last characters, in fixed slots"))
+            view_timing.end(t0, "attention")
             return
         el("attention-full").hidden = False
         chars, last = res["chars"], res["last"]
@@ -72,7 +75,9 @@ class AttentionView:
                             % (res["step"], v.char_name(chars[-1])))
         key = "%d/%d/%s" % (len(last), len(last[0]), "".join(chars))
         if key != self.key:
-            self.build(chars, len(last), len(last[0]))
+            view_timing.end(t0, "attention")
+            await self.build(chars, len(last), len(last[0]))
+            t0 = view_timing.start()
             self.key = key
         box.dataset.layers = str(len(last))
         for layer, heads in enumerate(last):
@@ -83,16 +88,21 @@ class AttentionView:
                 sentence = v.attention_sentence(layer, head, chars, weights)
                 alt.textContent = sentence
                 row.dataset.top = "".join(c for _, c, _ in v.top_attended(chars, weights))
+            view_timing.end(t0, "attention")
+            await view_timing.yield_to_page()  # a layer per browser task
+            t0 = view_timing.start()
         self.res = res
         if "full" in res:
             self.draw_matrix()
+        view_timing.end(t0, "attention")
 
-    def build(self, chars, n_layer, n_head):
+    async def build(self, chars, n_layer, n_head):
         rows = el("attention-rows")
         clear(rows)
         self.cells = []
         for layer in range(n_layer):
             for head in range(n_head):
+                t0 = view_timing.start()
                 row = make("li", "att-row", tabindex="0")
                 row.dataset.layer = str(layer)
                 row.dataset.head = str(head)
@@ -107,6 +117,9 @@ class AttentionView:
                 row.append(cellbox, alt)
                 rows.append(row)
                 self.cells.append((row, spans, alt))
+                view_timing.end(t0, "attention-build")
+                await view_timing.yield_to_page()  # a row per browser task
+        t0 = view_timing.start()
         for id_, count in (("attention-layer", n_layer), ("attention-head", n_head)):
             select = el(id_)
             keep = select.value
@@ -115,6 +128,7 @@ class AttentionView:
                 select.append(make("option", None, str(i + 1), value=str(i)))
             if keep and int(keep) < count:
                 select.value = keep
+        view_timing.end(t0, "attention-build")
 
     def draw_matrix(self):
         res = self.res

@@ -4,8 +4,8 @@ treats alike end up close together. Its text alternative lists the characters fr
 
 from pyscript import window
 
+from app import view_timing
 from app.dom import el, on
-from app.worker_client import call
 
 EVERY_MS = 5000
 LABELS = {" ": "\u2423", "\n": "\u21b5", "\t": "\u21e5"}
@@ -35,10 +35,12 @@ class CharMapView:
         self.busy = True
         self.last = window.performance.now()
         try:
-            res = await call(ctl.worker.char_map, snapshot=ctl.views.snapshot)
+            res = await view_timing.ask(ctl.worker.char_map, snapshot=ctl.views.snapshot)
         finally:
             self.busy = False
+        t0 = view_timing.start()
         self.show(res)
+        view_timing.end(t0, "char-map")
 
     def show(self, res):
         canvas = el("char-map")

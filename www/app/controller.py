@@ -46,7 +46,7 @@ class Controller:
     def set_state(self, state):
         self.state = state
         run_view.show_state(state, bool(self.losses))
-        self.views.show_state(state)
+        self.views.show_state(self)
 
     def status(self, text, kind="info"):
         node = el("status")

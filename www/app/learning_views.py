@@ -6,6 +6,8 @@ training chunks: each open view refreshes on its own timer) and refresh (now, af
 worker about that step's weights.
 """
 
+import asyncio
+
 from pyscript import window
 
 from app.attention_view import AttentionView
@@ -20,6 +22,7 @@ from app.timeline_view import TimelineView
 class LearningViews:
     def __init__(self, plot):
         self.snapshot = None
+        self.last_state = None
         self.overlay = PlotOverlay()
         plot.overlay = self.overlay
         self.surprise = SurpriseView()
@@ -40,8 +43,12 @@ class LearningViews:
         self.timeline.restart(ctl)
         self.kept.show(ctl)  # labels name what differs from the new run
 
-    def show_state(self, state):
-        self.step_through.show_state(state)
+    def show_state(self, ctl):
+        """The buttons for the trainer's state; once training pauses, the open views show its last step."""
+        self.step_through.show_state(ctl.state)
+        if ctl.state == "paused" and self.last_state == "training":
+            asyncio.create_task(self.refresh(ctl))
+        self.last_state = ctl.state
 
     def steps_to_snapshot(self, step):
         return self.timeline.steps_to_next(step)
@@ -68,6 +75,6 @@ class LearningViews:
         for view in self.timed:
             await view.refresh(ctl)
 
-    def unit_changed(self, ctl):
+    async def unit_changed(self, ctl):
         if self.surprise.res is not None:
-            self.surprise.show(self.surprise.res, "bits" if ctl.plot.unit == "bits" else "nats")
+            await self.surprise.show(self.surprise.res, "bits" if ctl.plot.unit == "bits" else "nats")

@@ -2,14 +2,15 @@
 shaded by how surprised the model was by it; focus or hover one to see its probability and the model's guesses.
 
 The characters are the first validation windows the plot's validation loss is measured on; the spans are built
-once per run and only their shading changes on a refresh, so a refresh stays cheap while training.
+once per run, a window per browser task, and a refresh only changes their shading, so no refresh holds the main
+thread for long while training.
 """
 
 from pyscript import window
 
+from app import view_timing
 from app import views_logic as v
 from app.dom import clear, el, make, on
-from app.worker_client import call
 
 EVERY_MS = 4000
 SHOWN = {" ": " ", "\n": "\u21b5", "\t": "\u21e5"}
@@ -44,49 +45,63 @@ class SurpriseView:
             return
         self.busy = True
         self.last = window.performance.now()
-        try:
-            res = await call(ctl.worker.surprise, snapshot=ctl.views.snapshot)
+        try:  # busy until drawn: a second refresh must not interleave with this one's drawing
+            res = await view_timing.ask(ctl.worker.surprise, snapshot=ctl.views.snapshot)
+            if "error" in res:
+                el("surprise-summary").textContent = res["error"]
+                return
+            await self.show(res, v.surprise_unit(ctl.plot.unit))
         finally:
             self.busy = False
-        if "error" in res:
-            el("surprise-summary").textContent = res["error"]
-            return
-        self.show(res, v.surprise_unit(ctl.plot.unit))
 
-    def show(self, res, unit):
+    async def show(self, res, unit):
+        t0 = view_timing.start()
         self.res = res
         box = el("surprise")
-        key = "\0".join("".join(w["chars"]) for w in res["windows"])
+        key = "\0".join(w["text"] for w in res["windows"])
         if key != self.key:
-            self.build(box, res)
+            view_timing.end(t0, "surprise-start")
+            await self.build(box, res)
+            t0 = view_timing.start()
             self.key = key
-        self.flat = [(c, s, t) for w in res["windows"] for c, s, t in zip(w["chars"], w["surprise"], w["top"])]
-        for span, (_, s, _) in zip(self.spans, self.flat):
-            span.className = "ch s%d" % v.shade(s)
-            span.dataset.surprise = "%.5f" % s
+        self.flat = [(c, s, wi, t) for wi, w in enumerate(res["windows"])
+                     for t, (c, s) in enumerate(zip(w["text"], w["surprise"]))]
+        for i, (span, item) in enumerate(zip(self.spans, self.flat)):
+            span.className = "ch s%d" % v.shade(item[1])
+            span.dataset.surprise = "%.4f" % item[1]
+            if i % 64 == 63:
+                view_timing.end(t0, "surprise-update")
+                await view_timing.yield_to_page()  # a few dozen characters per browser task
+                t0 = view_timing.start()
         box.dataset.step = str(res["step"])
+        box.dataset.mean = "%.6f" % res["mean"]  # over all the validation windows: the plot's validation loss
+        box.dataset.shownMean = "%.6f" % res["shown_mean"]
         if unit != self.unit:
             self.legend(unit)
         el("surprise-summary").textContent = v.surprise_summary(res, unit)
         worst = ", ".join("%s (%.2f %s)" % (v.char_name(c), v.in_unit(s, unit), unit)
                           for c, s in v.most_surprising(res))
         el("surprise-worst").textContent = "Most surprising here: " + worst + "."
+        view_timing.end(t0, "surprise")
 
-    def build(self, box, res):
+    async def build(self, box, res):
         clear(box)
         self.spans, self.focus = [], 0
         for w in res["windows"]:
+            t0 = view_timing.start()
             part = make("span", "window")
             part.append(make("span", "ctx", SHOWN.get(w["context"], w["context"]), aria_hidden="true"))
-            for ch in w["chars"]:
-                span = make("span", "ch", SHOWN.get(ch, ch), tabindex="0" if not self.spans else "-1",
-                            role="button")
+            for ch in w["text"]:
+                span = make("span", "ch", SHOWN.get(ch, ch), tabindex="0" if not self.spans else "-1")
                 span.dataset.char = ch
                 span.dataset.index = str(len(self.spans))
-                span.setAttribute("aria-label", v.char_name(ch))
+                if ch in SHOWN:
+                    span.setAttribute("aria-label", v.char_name(ch))
                 part.append(span)
                 self.spans.append(span)
             box.append(part)
+            view_timing.end(t0, "surprise-build")
+            await view_timing.yield_to_page()  # one window per browser task: the page keeps responding
 
     def legend(self, unit):
         self.unit = unit
@@ -104,7 +119,9 @@ class SurpriseView:
         i = int(index)
         if i >= len(self.flat):
             return
-        ch, s, top = self.flat[i]
+        ch, s, wi, t = self.flat[i]
+        w, k = self.res["windows"][wi], self.res["top"]
+        top = [(c, p / 10000) for c, p in zip(w["top"][t * k:(t + 1) * k], w["top_p"][t * k:(t + 1) * k])]
         el("surprise-detail").textContent = v.describe_char(ch, s, top, v.surprise_unit(ctl.plot.unit))
 
     def key_pressed(self, e, ctl):

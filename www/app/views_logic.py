@@ -53,7 +53,7 @@ def pct(p):
 
 def surprise_summary(res, unit):
     """The surprise view's sentence: the passage's mean, and the mean over all validation windows."""
-    n = sum(len(w["chars"]) for w in res["windows"])
+    n = sum(len(w["text"]) for w in res["windows"])
     text = ("Step %d. Mean surprise of these %d validation characters: %.3f %s. Over all %d validation predictions "
             "(the same windows as the plot's validation loss): %.3f %s"
             % (res["step"], n, in_unit(res["shown_mean"], unit), unit, res["count"], in_unit(res["mean"], unit), unit))
@@ -64,7 +64,7 @@ def surprise_summary(res, unit):
 
 def most_surprising(res, k=3):
     """The k most surprising characters of the passage, as (char, surprise nats), most surprising first."""
-    items = [(s, c) for w in res["windows"] for c, s in zip(w["chars"], w["surprise"])]
+    items = [(s, c) for w in res["windows"] for c, s in zip(w["text"], w["surprise"])]
     items.sort(key=lambda x: -x[0])
     return [(c, s) for s, c in items[:k]]
 
