@@ -150,6 +150,9 @@ def step_through(args):
     start = time.perf_counter()
     got = inspection.staged_step(t, window=int(args.get("window", 0)))
     got["seconds"] = time.perf_counter() - start
+    # [name, value] pairs keep the model's order of weight groups (the page's MicroPython dicts do not)
+    got["backward"]["grad_norms"] = [[k, x] for k, x in got["backward"]["grad_norms"].items()]
+    got["update"]["moved"] = [[k, x] for k, x in got["update"]["moved"].items()]
     views["snapshots"].offer(t.step, t.model)
     got["val_losses"] = [[int(s), float(v)] for s, v in t.val_losses[before_val:]]
     got["losses"] = [float(t.losses[-1])]

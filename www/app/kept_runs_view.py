@@ -50,9 +50,9 @@ class KeptRunsView:
             item = make("li")
             swatch = make("span", "kept-swatch kept-%d" % i, aria_hidden="true")
             swatch.style.setProperty("--c", v.KEPT_COLORS[i])
-            last = k["val_losses"][-1][1] if k["val_losses"] else k["losses"][-1]
-            text = make("span", "kept-label", "%s: %d steps, last %s %.3f nats" % (
-                label, len(k["losses"]), "validation loss" if k["val_losses"] else "training loss", last))
+            recent = k["losses"][-20:]
+            text = make("span", "kept-label", "%s: %d steps, training loss %.3f nats (mean of the last %d)" % (
+                label, len(k["losses"]), sum(recent) / len(recent), len(recent)))
             button = make("button", "small", "Remove", type="button", aria_label="Remove the kept curve " + label)
             on(button, "click", self.remover(ctl, i))
             item.append(swatch, text, button)
