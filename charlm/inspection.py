@@ -22,11 +22,12 @@ def _log_softmax(logits):
     return z - np.log(np.exp(z).sum(axis=-1, keepdims=True))            # (..., V)
 
 
-def char_surprises(model, data, split="val", shown_windows=None, top=5, max_tokens=EVAL_MAX_TOKENS):
+def char_surprises(model, data, split="val", shown_windows=None, top=5, max_tokens=EVAL_MAX_TOKENS, full=True):
     """The model's surprise, -ln p(actual next character), at every prediction of the evaluation windows of `split`
     (exactly the windows `charlm.evaluate` scores, so `mean` is the loss it reports, float rounding aside).
 
-    Returns a dict: "mean" (nats, over all windows), "count" (predictions), and "windows": for the first
+    Returns a dict: "mean" (nats, over all windows; None unless `full`, which scores all of them rather than only
+    the shown ones), "count" (predictions in all windows), and "windows": for the first
     `shown_windows` windows (all when None) a list of {"start", "context" (the character before the first target),
     "chars" (the target characters), "surprise" (nats each), "top" (per position, the `top` likeliest characters
     as [char, probability] pairs)}; "shown_mean" is the mean surprise of the characters shown.
@@ -37,7 +38,7 @@ def char_surprises(model, data, split="val", shown_windows=None, top=5, max_toke
     targets = ids[index + 1]                                            # (W, T)
     shown = len(starts) if shown_windows is None else min(shown_windows, len(starts))
     total, windows = 0.0, []
-    for i in range(0, len(starts), 32):  # the batch size evaluate uses, to bound memory the same way
+    for i in range(0, len(starts) if full else shown, 32):  # the batch size evaluate uses, to bound memory the same way
         logp = _log_softmax(model(ids[index[i:i + 32]]).data)           # (b, T, V)
         tgt = targets[i:i + 32]                                         # (b, T)
         nll = -np.take_along_axis(logp, tgt[..., None], axis=-1)[..., 0]  # (b, T)
@@ -53,7 +54,7 @@ def char_surprises(model, data, split="val", shown_windows=None, top=5, max_toke
                         for t in range(T)],
             })
     shown_values = [s for w in windows for s in w["surprise"]]
-    return {"mean": total / targets.size, "count": int(targets.size), "windows": windows,
+    return {"mean": total / targets.size if full else None, "count": int(targets.size), "windows": windows,
             "shown_mean": sum(shown_values) / len(shown_values) if shown_values else None}
 
 

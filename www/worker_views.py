@@ -54,11 +54,14 @@ def surprise(args):
     t = current()
     model, step = model_for(args)
     shown = max(1, int(args.get("chars", PASSAGE_CHARS)) // t.data.context)
-    got = inspection.char_surprises(model, t.data, shown_windows=shown)
     plotted = dict(t.val_losses).get(step)
+    # Scoring every validation window costs as much as the plot's evaluation: only where the plot has one to
+    # compare with, or for a snapshot the learner chose; while training, the shown windows alone.
+    full = plotted is not None or args.get("snapshot") is not None
+    got = inspection.char_surprises(model, t.data, shown_windows=shown, full=full)
     return {
         "step": step, "mean": got["mean"], "count": got["count"], "shown_mean": got["shown_mean"],
-        "plot_val_loss": plotted,
+        "plot_val_loss": plotted, "latest_val": list(t.val_losses[-1]) if t.val_losses else None,
         # Compact, because MicroPython parses this JSON on the page's main thread: characters as strings,
         # probabilities as whole numbers of 1/10000.
         "windows": [{"context": w["context"], "text": "".join(w["chars"]),
@@ -66,6 +69,8 @@ def surprise(args):
                      "top": "".join(c for top in w["top"] for c, _ in top),
                      "top_p": [round(p * 10000) for top in w["top"] for _, p in top]} for w in got["windows"]],
         "top": len(got["windows"][0]["top"][0]),
+        "worst": sorted(((c, round(s, 4)) for w in got["windows"] for c, s in zip(w["chars"], w["surprise"])),
+                        key=lambda x: -x[1])[:3],
     }
 
 

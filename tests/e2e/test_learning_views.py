@@ -120,7 +120,7 @@ def test_views_update_while_training_and_timeline_scrubs_back(page):
     page.click("#train")
     wait_until(lambda: state(page) == "paused", 60, message="pause")
     # the timeline kept steps 0 and 10; scrub to step 0 with the keyboard
-    wait_until(lambda: "Kept: 0, 10" in page.inner_text("#timeline-steps"), 30, message="snapshots 0 and 10")
+    wait_until(lambda: "Kept at steps 0, 10 " in page.inner_text("#timeline-steps"), 30, message="snapshots 0, 10")
     page.focus("#timeline")
     page.keyboard.press("Home")
     wait_until(lambda: page.get_attribute("#timeline-sample", "data-step") == "0", 30, message="snapshot sample")

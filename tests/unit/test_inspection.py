@@ -241,3 +241,12 @@ def test_staged_step_reports_what_each_line_did():
     after = t.model.state_dict()
     moved = np.sqrt(sum(np.sum((after[n].astype(np.float64) - before[n]) ** 2) for n in before if n == "wte"))
     assert got["update"]["moved"]["wte"] == pytest.approx(moved)
+
+
+def test_surprise_of_the_shown_windows_alone_is_the_same():
+    t = charlm.Trainer(TEXT, model="transformer", seed=2, eval_every=0)
+    t.run(2)
+    full = char_surprises(t.model, t.data, shown_windows=4)
+    part = char_surprises(t.model, t.data, shown_windows=4, full=False)
+    assert part["mean"] is None and full["mean"] is not None
+    assert part["windows"] == full["windows"] and part["shown_mean"] == full["shown_mean"]

@@ -143,8 +143,11 @@ json.dumps(out)
     w = s["windows"][0]
     assert len(w["top"]) == 16 * 5 and len(w["top_p"]) == 16 * 5 and all(0 <= p <= 10000 for p in w["top_p"])
     assert got["surprise0"]["step"] == 0
+    flat = sorted((x for w in s["windows"] for x in w["surprise"]), reverse=True)
+    assert [x for _, x in s["worst"]] == flat[:3]
     assert got["surprise0"]["mean"] == pytest.approx(got["surprise0"]["plot_val_loss"], rel=1e-5)
-    assert s["mean"] > 0 and got["surprise0"]["mean"] != s["mean"]
+    assert s["mean"] is None and s["latest_val"][0] == 0  # step 10 has no validation loss to compare with
+    assert s["shown_mean"] > 0 and got["surprise0"]["shown_mean"] != s["shown_mean"]
     a = got["attention"]
     assert a["has_attention"] and a["chars"] == list("The fox") and len(a["last"]) == 2 and len(a["last"][0]) == 4
     assert all(sum(head) == pytest.approx(1, abs=1e-3) for layer in a["last"] for head in layer)

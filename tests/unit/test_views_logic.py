@@ -35,7 +35,6 @@ def test_surprise_summary_names_both_means():
     text = v.surprise_summary(res, "nats")
     assert "these 2 validation characters: 2.000 nats" in text and "4096 validation predictions" in text
     assert "the plot shows 2.500 nats for this step" in text
-    assert v.most_surprising(res, 1) == [("b", 3.0)]
 
 
 def test_attention_sentence_names_the_three_most_attended():
@@ -71,3 +70,11 @@ def test_split_copied_and_sentence():
     assert v.copied_sentence(0.314, 10, [(0, 5)]).startswith("31% of this sample is copied from the training text "
                                                             "in runs of 10+ characters")
     assert v.copied_sentence(0, 10, []).startswith("None of this sample")
+
+
+def test_surprise_summary_without_the_full_mean_names_the_plots_latest():
+    res = {"step": 57, "windows": [{"text": "ab", "surprise": [1.0, 3.0]}], "shown_mean": 2.0, "mean": None,
+           "count": 1408, "plot_val_loss": None, "latest_val": [50, 2.25]}
+    text = v.surprise_summary(res, "nats")
+    assert "these 2 validation characters: 2.000 nats." in text
+    assert "was 2.250 nats at step 50" in text and "1408 predictions" in text

@@ -44,7 +44,11 @@ class AttentionView:
         try:  # busy until drawn: a second refresh must not interleave with this one's drawing
             res = await view_timing.ask(ctl.worker.attention, prompt=el("prompt").value, snapshot=ctl.views.snapshot,
                                         full=el("attention-full").open)
-            await self.show(res)
+            await view_timing.draw_turn()
+            try:
+                await self.show(res)
+            finally:
+                view_timing.draw_done()
         finally:
             self.busy = False
 

@@ -38,9 +38,13 @@ class CharMapView:
             res = await view_timing.ask(ctl.worker.char_map, snapshot=ctl.views.snapshot)
         finally:
             self.busy = False
+        await view_timing.draw_turn()
         t0 = view_timing.start()
-        self.show(res)
-        view_timing.end(t0, "char-map")
+        try:
+            self.show(res)
+        finally:
+            view_timing.end(t0, "char-map")
+            view_timing.draw_done()
 
     def show(self, res):
         canvas = el("char-map")

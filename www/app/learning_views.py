@@ -54,15 +54,16 @@ class LearningViews:
         return self.timeline.steps_to_next(step)
 
     async def tick(self, ctl):
-        """Between chunks of training: keep a snapshot when one is due, refresh the open views whose time has come
-        (one per chunk, so no chunk waits for more than one of them)."""
+        """Between chunks of training: keep a snapshot when one is due (awaited: it must be this very step), and
+        start the refresh of one open view whose time has come. That refresh runs beside the loop: its question
+        waits in the worker's queue ahead of the next chunk, and its drawing happens while the worker trains."""
         await self.timeline.keep_if_due(ctl)
         if self.snapshot is None:
             self.timeline.show_slider(ctl)
         now = window.performance.now()
         for view in self.timed:
             if view.due(now):
-                await view.refresh(ctl)
+                asyncio.create_task(view.refresh(ctl))
                 return
 
     async def refresh(self, ctl):

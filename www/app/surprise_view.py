@@ -21,7 +21,7 @@ class SurpriseView:
         self.last = -1e9
         self.busy = False
         self.res = None
-        self.spans, self.flat, self.key, self.focus = [], [], None, 0
+        self.spans, self.key, self.focus = [], None, 0
         self.unit = None
 
     def is_open(self):
@@ -50,7 +50,11 @@ class SurpriseView:
             if "error" in res:
                 el("surprise-summary").textContent = res["error"]
                 return
-            await self.show(res, v.surprise_unit(ctl.plot.unit))
+            await view_timing.draw_turn()
+            try:
+                await self.show(res, v.surprise_unit(ctl.plot.unit))
+            finally:
+                view_timing.draw_done()
         finally:
             self.busy = False
 
@@ -64,23 +68,24 @@ class SurpriseView:
             await self.build(box, res)
             t0 = view_timing.start()
             self.key = key
-        self.flat = [(c, s, wi, t) for wi, w in enumerate(res["windows"])
-                     for t, (c, s) in enumerate(zip(w["text"], w["surprise"]))]
-        for i, (span, item) in enumerate(zip(self.spans, self.flat)):
-            span.className = "ch s%d" % v.shade(item[1])
-            span.dataset.surprise = "%.4f" % item[1]
-            if i % 64 == 63:
-                view_timing.end(t0, "surprise-update")
-                await view_timing.yield_to_page()  # a few dozen characters per browser task
-                t0 = view_timing.start()
+        i = 0
+        for w in res["windows"]:  # one window (a few dozen characters) per browser task
+            for s in w["surprise"]:
+                span = self.spans[i]
+                span.className = "ch s%d" % v.shade(s)
+                span.dataset.surprise = "%.4f" % s
+                i += 1
+            view_timing.end(t0, "surprise-update")
+            await view_timing.yield_to_page()
+            t0 = view_timing.start()
         box.dataset.step = str(res["step"])
-        box.dataset.mean = "%.6f" % res["mean"]  # over all the validation windows: the plot's validation loss
+        # over all the validation windows, where computed: the plot's validation loss
+        box.dataset.mean = "" if res["mean"] is None else "%.6f" % res["mean"]
         box.dataset.shownMean = "%.6f" % res["shown_mean"]
         if unit != self.unit:
             self.legend(unit)
         el("surprise-summary").textContent = v.surprise_summary(res, unit)
-        worst = ", ".join("%s (%.2f %s)" % (v.char_name(c), v.in_unit(s, unit), unit)
-                          for c, s in v.most_surprising(res))
+        worst = ", ".join("%s (%.2f %s)" % (v.char_name(c), v.in_unit(s, unit), unit) for c, s in res["worst"])
         el("surprise-worst").textContent = "Most surprising here: " + worst + "."
         view_timing.end(t0, "surprise")
 
@@ -114,13 +119,15 @@ class SurpriseView:
 
     def detail_of(self, target, ctl):
         index = target.dataset.index if target.dataset else None
-        if index is None or not self.flat:
+        if index is None or not self.res or not self.spans:
             return
         i = int(index)
-        if i >= len(self.flat):
+        T = len(self.res["windows"][0]["text"])  # every window is one context long
+        wi, t = i // T, i % T
+        if wi >= len(self.res["windows"]):
             return
-        ch, s, wi, t = self.flat[i]
         w, k = self.res["windows"][wi], self.res["top"]
+        ch, s = w["text"][t], w["surprise"][t]
         top = [(c, p / 10000) for c, p in zip(w["top"][t * k:(t + 1) * k], w["top_p"][t * k:(t + 1) * k])]
         el("surprise-detail").textContent = v.describe_char(ch, s, top, v.surprise_unit(ctl.plot.unit))
 

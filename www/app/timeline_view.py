@@ -38,8 +38,8 @@ class TimelineView:
         res = await call(ctl.worker.snapshot)
         if "error" not in res:
             self.steps = res["steps"]
-            self.note = ("%d snapshots kept (%.1f MB; at most %d, the oldest after step 0 give way)"
-                         % (len(self.steps), res["bytes"] / 1e6, res["limit"]))
+            self.note = ("%d snapshot%s, %.1f MB; at most %d are kept, then the oldest after step 0 gives way"
+                         % (len(self.steps), "" if len(self.steps) == 1 else "s", res["bytes"] / 1e6, res["limit"]))
             self.show_slider(ctl)
 
     def show_slider(self, ctl):
@@ -53,8 +53,8 @@ class TimelineView:
         slider.setAttribute("aria-valuetext", "now, step %d" % ctl.step if chosen is None else "step %d" % chosen)
         el("timeline-label").textContent = ("now (step %d)" % ctl.step if chosen is None
                                             else "step %d of %d" % (chosen, ctl.step))
-        el("timeline-steps").textContent = ("Kept: " + ", ".join(str(s) for s in self.steps) + ". " + self.note
-                                            if self.steps else "No snapshots yet.")
+        el("timeline-steps").textContent = ("Kept at steps " + ", ".join(str(s) for s in self.steps) + " (" +
+                                            self.note + ")" if self.steps else "No snapshots yet.")
 
     async def chosen(self, ctl):
         index = int(el("timeline").value)

@@ -33,5 +33,20 @@ async def ask(fn, **args):
 
 async def yield_to_page():
     """Let the browser run (draw, handle input) before the view goes on. asyncio.sleep(0) would not: in the page's
-    MicroPython it resumes within the same browser task; a timer, however short, ends the task."""
-    await asyncio.sleep(0.001)
+    MicroPython it resumes within the same browser task, as do other coroutines whose short timers are due."""
+    await asyncio.sleep(0.01)
+
+
+_drawing = [False]
+
+
+async def draw_turn():
+    """Wait until no other view is drawing, then hold the turn (give it back with draw_done): views opened
+    together must not interleave their slices into one long browser task."""
+    while _drawing[0]:
+        await asyncio.sleep(0.02)
+    _drawing[0] = True
+
+
+def draw_done():
+    _drawing[0] = False

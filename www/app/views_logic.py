@@ -54,19 +54,19 @@ def pct(p):
 def surprise_summary(res, unit):
     """The surprise view's sentence: the passage's mean, and the mean over all validation windows."""
     n = sum(len(w["text"]) for w in res["windows"])
-    text = ("Step %d. Mean surprise of these %d validation characters: %.3f %s. Over all %d validation predictions "
-            "(the same windows as the plot's validation loss): %.3f %s"
-            % (res["step"], n, in_unit(res["shown_mean"], unit), unit, res["count"], in_unit(res["mean"], unit), unit))
-    if res.get("plot_val_loss") is not None:
-        text += "; the plot shows %.3f %s for this step" % (in_unit(res["plot_val_loss"], unit), unit)
-    return text + "."
-
-
-def most_surprising(res, k=3):
-    """The k most surprising characters of the passage, as (char, surprise nats), most surprising first."""
-    items = [(s, c) for w in res["windows"] for c, s in zip(w["text"], w["surprise"])]
-    items.sort(key=lambda x: -x[0])
-    return [(c, s) for s, c in items[:k]]
+    text = "Step %d. Mean surprise of these %d validation characters: %.3f %s." % (
+        res["step"], n, in_unit(res["shown_mean"], unit), unit)
+    if res.get("mean") is not None:
+        text += (" Over all %d validation predictions (the same windows as the plot's validation loss): %.3f %s"
+                 % (res["count"], in_unit(res["mean"], unit), unit))
+        if res.get("plot_val_loss") is not None:
+            text += "; the plot shows %.3f %s for this step" % (in_unit(res["plot_val_loss"], unit), unit)
+        text += "."
+    elif res.get("latest_val"):
+        step, loss = res["latest_val"]
+        text += (" The plot's validation loss, the mean over all %d predictions of these windows and the rest, "
+                 "was %.3f %s at step %d." % (res["count"], in_unit(loss, unit), unit, step))
+    return text
 
 
 # ----- attention ---------------------------------------------------------------------------------------------
@@ -160,5 +160,5 @@ def split_copied(text, runs):
 def copied_sentence(fraction, min_run, runs):
     if not runs:
         return "None of this sample is copied from the training text in runs of %d+ characters." % min_run
-    return ("%d%% of this sample is copied from the training text in runs of %d+ characters (%d run%s, marked)."
-            % (round(fraction * 100), min_run, len(runs), "" if len(runs) == 1 else "s"))
+    return ("%d%% of this sample is copied from the training text in runs of %d+ characters (%d marked stretch%s)."
+            % (round(fraction * 100), min_run, len(runs), "" if len(runs) == 1 else "es"))
