@@ -87,8 +87,9 @@ class TimelineView:
                 return
             el("timeline-sample").textContent = res["text"]
             el("timeline-sample").dataset.step = str(res["step"])
-            el("timeline-note").textContent = ("The model as it was at step %d (training is at step %d). The views "
-                                               "below show this step too; the plot marks it." % (step, ctl.step))
+            el("timeline-note").textContent = ("The model as it was at step %d (training is at step %d). The "
+                                               "surprise, attention and map views show this step too; the plot "
+                                               "marks it." % (step, ctl.step))
             box = el("timeline-next")
             clear(box)
             for ch, p in res.get("probs", []):
