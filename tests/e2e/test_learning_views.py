@@ -145,7 +145,7 @@ def test_attention_rows_and_their_text_alternative(page):
     row = page.locator("#attention-rows [data-layer='1'][data-head='2']")
     wait_until(lambda: row.locator(".att-cell").count() == len("The cat"), 30, message="a row over the new prompt")
     assert page.locator("#attention-rows [data-layer]").count() == 8  # 2 layers x 4 heads
-    alt = row.locator(".sr-only").inner_text()
+    alt = wait_until(lambda: row.locator(".sr-only").text_content(), 30, message="the row's text alternative")
     assert alt.startswith("Layer 2, head 3: from the last character it attends most to") and alt.count("position") == 3
     row.focus()
     assert page.evaluate("document.activeElement.dataset.head") == "2"

@@ -228,7 +228,9 @@ class Controller:
         """A new sample and new next-character bars, now."""
         await self.samples.refresh(self)
         await self.next_chars.refresh(self)
-        await self.views.refresh(self)
+        # Beside the caller, so a rebuild is announced at once; its first question (the step's snapshot) still
+        # reaches the worker before any training the learner starts next.
+        asyncio.create_task(self.views.refresh(self))
 
     def update_views(self):
         run_view.show(self, now() / 1000)

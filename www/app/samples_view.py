@@ -4,6 +4,8 @@ The live sample marks the stretches found verbatim in the training text (runs of
 worker): a model that writes those is reciting, not composing.
 """
 
+import asyncio
+
 from pyscript import document, window
 
 from app.dom import clear, el, make
@@ -40,7 +42,8 @@ class SamplesView:
         res = await ctl.ask("sample", prompt="", length=SAMPLE_LENGTH, temperature=temp)
         if res is not None:
             self.show(res["text"], res["step"], temp)
-            await self.mark_copied(ctl, res["text"])
+            # beside the caller: whoever waits for the sample (a rebuild's announcement) need not wait for this
+            asyncio.create_task(self.mark_copied(ctl, res["text"]))
 
     async def mark_copied(self, ctl, text):
         res = await ctl.ask("copied", text=text)
