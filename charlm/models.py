@@ -104,7 +104,12 @@ class MLP(Module):
 
 
 class CausalSelfAttention(Module):
-    """Multi-head self-attention where each position sees only itself and earlier positions; all heads at once."""
+    """Multi-head self-attention where each position sees only itself and earlier positions; all heads at once.
+
+    Set keep_attention to True to keep the last forward pass's probabilities in .attention (B, nh, T, T), for
+    looking at what the heads attend to (charlm.inspection.attention_maps)."""
+
+    keep_attention, attention = False, None
 
     def __init__(self, n_embd, n_head, rng, residual_std, dtype):
         self.n_head = n_head
@@ -117,6 +122,8 @@ class CausalSelfAttention(Module):
         qkv = self.c_attn(x).reshape(B, T, 3, nh, hs).transpose(2, 0, 3, 1, 4)   # (3, B, nh, T, hs)
         q, k, v = qkv[0], qkv[1], qkv[2]                                        # (B, nh, T, hs) each
         att = causal_softmax(q @ k.transpose(0, 1, 3, 2), scale=1.0 / np.sqrt(hs))  # (B, nh, T, T)
+        if self.keep_attention:
+            self.attention = att.data                                           # (B, nh, T, T)
         y = (att @ v).transpose(0, 2, 1, 3).reshape(B, T, C)                    # (B, T, C)
         return self.c_proj(y)                                                   # (B, T, C)
 

@@ -120,6 +120,7 @@ def wire(ctl, form):
 
     def prompt_typed(e):
         if ctl.state != "training":
+            asyncio.create_task(ctl.views.attention.refresh(ctl))
             return ctl.next_chars.refresh(ctl)
     on("prompt", "input", prompt_typed)
 
@@ -127,10 +128,12 @@ def wire(ctl, form):
         def chosen(e):
             ctl.plot.unit = unit
             ctl.update_views()
+            return ctl.views.unit_changed(ctl)
         return chosen
     for unit in ("nats", "bits", "perplexity"):
         on("unit-" + unit, "change", unit_chosen(unit))
     window.addEventListener("resize", proxy(lambda e: ctl.plot.draw()))
+    ctl.views.wire(ctl)
     wire_fields(form)
 
 

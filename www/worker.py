@@ -17,13 +17,14 @@ import sys
 import time
 
 import numpy as np
-from worker_store import store_clear, store_peek, store_restore, store_save  # noqa: F401 (exported)
 
 import charlm
 import charlm.checks
 import charlm.texts
 from charlm import kernels
 from worker_base import answer, describe, progress, require, sentence, state
+from worker_store import store_clear, store_peek, store_restore, store_save  # noqa: F401 (exported)
+from worker_views import attention, char_map, copied, snapshot, snapshot_view, step_through, surprise  # noqa: F401 (exported below)
 
 
 async def load_openblas():
@@ -321,4 +322,4 @@ def restore(raw, name):
 
 __export__ = ["info", "kernel", "read_upload", "upload_file", "setup", "setup_text", "train", "set_lr", "sample",
               "next_char", "save", "save_file", "load", "load_file", "store_peek", "store_restore", "store_save",
-              "store_clear"]
+              "store_clear", "surprise", "attention", "char_map", "copied", "snapshot", "snapshot_view", "step_through"]

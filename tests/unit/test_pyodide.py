@@ -218,3 +218,50 @@ json.dumps(out)
     assert got["info"] == got["after"]
     expected = charlm.Trainer(charlm.texts.load("fables"), model="transformer", seed=1).run(2)
     assert got["losses"] == pytest.approx(expected, rel=1e-4)
+
+
+def test_view_functions_in_pyodide(tmp_path):
+    code = """
+import json, worker
+def call(fn, **args):
+    return json.loads(fn(json.dumps(args)))
+out = {}
+call(worker.setup, model="transformer", preset="small", context=16, lr=0.005, batch_size=8, seed=0, corpus="fables")
+out["snap0"] = call(worker.snapshot)
+out["train"] = call(worker.train, max_steps=10)
+out["snap10"] = call(worker.snapshot)
+out["surprise"] = call(worker.surprise, chars=48)
+out["surprise0"] = call(worker.surprise, chars=48, snapshot=0)
+out["attention"] = call(worker.attention, prompt="The fox", full=True)
+out["map"] = call(worker.char_map)
+out["copied"] = call(worker.copied, text="zzz a young fox who lived zzz")
+out["then"] = call(worker.snapshot_view, snapshot=0, prompt="The ", temperature=1.0, length=20)
+out["staged"] = call(worker.step_through, window=1)
+call(worker.setup, model="mlp", preset="small", context=16, lr=0.01, batch_size=8, seed=0, corpus="fables")
+out["mlp_attention"] = call(worker.attention, prompt="The fox")
+out["mlp_map"] = call(worker.char_map)
+json.dumps(out)
+"""
+    got = run_in_pyodide(tmp_path, code)
+    assert got["snap0"]["steps"] == [0] and got["snap10"]["steps"] == [0, 10]
+    s = got["surprise"]
+    assert s["step"] == 10 and len(s["windows"]) == 3 and len(s["windows"][0]["text"]) == 16
+    w = s["windows"][0]
+    assert len(w["top"]) == 16 * 5 and len(w["top_p"]) == 16 * 5 and all(0 <= p <= 10000 for p in w["top_p"])
+    assert got["surprise0"]["step"] == 0
+    flat = sorted((x for w in s["windows"] for x in w["surprise"]), reverse=True)
+    assert [x for _, x in s["worst"]] == flat[:3]
+    assert got["surprise0"]["mean"] == pytest.approx(got["surprise0"]["plot_val_loss"], rel=1e-5)
+    assert s["mean"] is None and s["latest_val"][0] == 0  # step 10 has no validation loss to compare with
+    assert s["shown_mean"] > 0 and got["surprise0"]["shown_mean"] != s["shown_mean"]
+    a = got["attention"]
+    assert a["has_attention"] and a["chars"] == list("The fox") and len(a["last"]) == 2 and len(a["last"][0]) == 4
+    assert all(sum(head) == pytest.approx(1, abs=1e-3) for layer in a["last"] for head in layer)
+    assert len(a["full"][0][0]) == 7
+    assert got["map"]["has_map"] and len(got["map"]["points"]) == len(got["map"]["chars"])
+    c = got["copied"]
+    assert c["runs"] == [[3, 26]] and c["fraction"] == pytest.approx(23 / 29)  # " a young fox who lived "
+    assert got["then"]["step"] == 0 and len(got["then"]["text"]) == 20 and len(got["then"]["probs"]) == 10
+    st = got["staged"]
+    assert st["step"] == 11 and st["loss"]["loss"] == pytest.approx(st["update"]["loss_before"], rel=1e-5)
+    assert not got["mlp_attention"]["has_attention"] and got["mlp_map"]["has_map"]

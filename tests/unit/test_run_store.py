@@ -4,10 +4,10 @@ version mismatch), and the worker's save/restore functions in CPython without a 
 import json
 
 import pytest
-import worker_store as ws
 
 import charlm
 import charlm.texts
+import worker_store as ws
 from worker_base import state
 
 

@@ -11,6 +11,7 @@ from pyscript.ffi import to_js
 
 from app import files, run_script, run_view, settings
 from app.dom import el
+from app.learning_views import LearningViews
 from app.loss_plot import LossPlot
 from app.next_char_view import NextCharView
 from app.progress import Clock
@@ -39,6 +40,7 @@ class Controller:
         self.plot = LossPlot(el("loss-plot"), window)
         self.samples = SamplesView()
         self.next_chars = NextCharView()
+        self.views = LearningViews(self.plot)  # surprise, step-through, attention, timeline, kept runs, map
         self.clock = Clock()
         self.run = None           # settings the current model was built with (what the script reproduces)
         self.run_text = ""        # its text when it is the learner's own
@@ -56,6 +58,7 @@ class Controller:
     def set_state(self, state):
         self.state = state
         run_view.show_state(state, bool(self.losses))
+        self.views.show_state(self)
 
     def status(self, text, kind="info", field=""):
         """The status line; an error about a form field names it (data-field), so fixing that field clears it."""
@@ -158,6 +161,7 @@ class Controller:
         self.clock.reset()
         self.samples.restart()
         self.adopt(res)
+        self.views.restart(self)
         self.set_state("paused" if self.step else "ready")
 
     def adopt(self, res):
@@ -212,13 +216,15 @@ class Controller:
                 if self.lr_changed and not await self.prepare():  # a rate typed mid-run applies from the next chunk
                     self.stopped("paused")
                     return
-                pending = self.chunk()
+                pending = self.chunk(self.step)
             res = await pending
             pending = None
             # Ask for the next chunk before drawing this one: the worker trains while the page draws, so its time
-            # is not spent waiting for the page (a changed rate or a pause waits for the chunk in flight instead).
-            if "error" not in res and not self.pause_requested and not self.lr_changed:
-                pending = self.chunk()
+            # is not spent waiting for the page (a changed rate or a pause waits for the chunk in flight instead, and
+            # so does a timeline snapshot due at this very step).
+            if ("error" not in res and not self.pause_requested and not self.lr_changed
+                    and not self.views.snapshot_due(res["step"])):
+                pending = self.chunk(res["step"])
                 await asyncio.sleep(0)  # let the task send its message before this thread gets busy drawing
             if not self.show_chunk(res):
                 if pending is not None:
@@ -228,6 +234,8 @@ class Controller:
                 await self.store.save(now())
             if not self.pause_requested and self.next_chars.due(now()):
                 await self.next_chars.refresh(self)
+            if not self.pause_requested:
+                await self.views.tick(self)
         if pending is not None and not self.show_chunk(await pending):  # the chunk in flight finishes: its steps count
             return
         if self.samples.writing:  # paused mid-sample: a whole one of the model as it is now, before Train is back
@@ -236,10 +244,12 @@ class Controller:
         self.stopped("paused")
         self.status(f"Paused at step {self.step}. Press Train to continue from here.")
 
-    def chunk(self):
-        """One training chunk, asked now and awaited later. The live sample is written by the worker a few
-        characters per chunk, within a fixed share of its time."""
-        return asyncio.create_task(call(self.worker.train, ms=CHUNK_MS, live=self.samples.live(self)))
+    def chunk(self, step):
+        """One training chunk from `step` on, asked now and awaited later. The live sample is written by the worker a
+        few characters per chunk, within a fixed share of its time; a chunk stops on the timeline's next snapshot
+        step, so the weights of exactly that step can be kept."""
+        return asyncio.create_task(call(self.worker.train, ms=CHUNK_MS, live=self.samples.live(self),
+                                        max_steps=self.views.steps_to_snapshot(step)))
 
     def show_chunk(self, res):
         """Take a chunk's results and its piece of the live sample; False when it brought an error."""
@@ -321,6 +331,9 @@ class Controller:
         """A new sample and new next-character bars, now."""
         await self.samples.refresh(self)
         await self.next_chars.refresh(self)
+        # Beside the caller, so a rebuild is announced at once; its first question (the step's snapshot) still
+        # reaches the worker before any training the learner starts next.
+        asyncio.create_task(self.views.refresh(self))
 
     def update_views(self):
         run_view.show(self, now() / 1000)

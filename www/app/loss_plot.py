@@ -34,6 +34,7 @@ class LossPlot:
         self.refs = {}
         self.tokens_per_step = 0
         self.train_chars = 0
+        self.overlay = None  # draws kept runs and the timeline's step (plot_overlay.py)
 
     def fit(self):
         """Size the canvas backing store to its CSS box times the device pixel ratio (sharp on high-DPI screens)."""
@@ -57,6 +58,8 @@ class LossPlot:
         val = [(s, plot.convert(v, unit)) for s, v in self.val_losses]
         refs = [(key, plot.convert(self.refs[key], unit)) for key, _ in REF_LABELS if key in self.refs]
         last = max(len(conv) - 1, val[-1][0] if val else 0)
+        if self.overlay:
+            last = max(last, self.overlay.last_step())
         xr = plot.x_range(last)
         # The uniform guess bounds the interesting range; a diverging spike should not squash everything else.
         yr = plot.y_range(smooth + [v for _, v in val], [v for _, v in refs])
@@ -78,6 +81,8 @@ class LossPlot:
         self.line(ctx, scale, plot.thin(points, 600), COLORS["train_raw"], 1)
         self.line(ctx, scale, plot.thin(list(enumerate(smooth)), 600), COLORS["train"], 2)
         self.line(ctx, scale, val, COLORS["val"], 2, dots=len(val) < 60)
+        if self.overlay:
+            self.overlay.draw(ctx, scale, unit)
         self.axes(ctx, scale, width, height, unit)
 
     def grid(self, ctx, scale, xr, yr):

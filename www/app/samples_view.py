@@ -3,12 +3,18 @@
 While training, the worker writes the live sample a few characters per training chunk (within a fixed share of its
 time, see worker.grow_sample) and each chunk's answer carries it: the learner watches it being typed, and training
 never stops for the seconds a whole sample costs at once. Paused, a whole sample is drawn in one call.
+
+A finished sample marks the stretches found verbatim in the training text (runs of 10+ characters, matched in the
+worker): a model that writes those is reciting, not composing.
 """
 
-from pyscript import window
+import asyncio
+
+from pyscript import document, window
 
 from app.dom import clear, el, make
 from app.progress import due_milestones
+from app.views_logic import copied_sentence, split_copied
 
 KEPT_LENGTH = 100       # characters of a kept sample: enough to read its progress at a glance
 SAMPLE_LENGTH = 160
@@ -49,6 +55,7 @@ class SamplesView:
         if sample["done"]:
             self.show(sample["text"], sample["from_step"], sample["temperature"])
             el("sample-step").textContent = f"written during steps {sample['from_step']}-{sample['step']}, {temp}"
+            asyncio.create_task(self.mark_copied(ctl, sample["text"]))
         else:
             el("sample-step").textContent = f"writing at step {sample['step']}, {temp}"
 
@@ -62,6 +69,21 @@ class SamplesView:
         res = await ctl.ask("sample", prompt="", length=SAMPLE_LENGTH, temperature=temp)
         if res is not None:
             self.show(res["text"], res["step"], temp)
+            # beside the caller: whoever waits for the sample (a rebuild's announcement) need not wait for this
+            asyncio.create_task(self.mark_copied(ctl, res["text"]))
+
+    async def mark_copied(self, ctl, text):
+        res = await ctl.ask("copied", text=text)
+        if res is None or el("sample").textContent != text:
+            return
+        box = el("sample")
+        clear(box)
+        for piece, copied in split_copied(text, res["runs"]):
+            box.append(make("mark", "copied", piece) if copied else document.createTextNode(piece))
+        note = el("memorised")
+        note.dataset.copiedFraction = "%.4f" % res["fraction"]
+        note.dataset.step = box.dataset.step
+        note.textContent = copied_sentence(res["fraction"], res["min_run"], res["runs"])
 
     def show(self, text, step, temperature):
         self.writing = False
