@@ -24,7 +24,17 @@ import charlm.texts
 from charlm import kernels
 from worker_base import answer, describe, progress, require, sentence, state
 from worker_store import store_clear, store_peek, store_restore, store_save  # noqa: F401 (exported)
-from worker_views import attention, char_map, copied, snapshot, snapshot_view, step_through, surprise  # noqa: F401 (exported below)
+from worker_views import (  # noqa: F401 (exported below)
+    attention,
+    char_map,
+    copied,
+    keep_snapshot,
+    snapshot,
+    snapshot_view,
+    step_through,
+    steps_to_snapshot,
+    surprise,
+)
 
 
 async def load_openblas():
@@ -185,11 +195,16 @@ def train(args):
     t = require()
     before_val = len(t.val_losses)
     start = time.perf_counter()
+    keep_snapshot()  # the timeline's weights of this step (step 0 of a new model, say), before training moves on
+    # A chunk stops on the timeline's next snapshot step, so that step's weights are the ones kept.
+    most = min(int(args["max_steps"]), steps_to_snapshot()) if args.get("max_steps") else steps_to_snapshot()
     if args.get("max_steps") and not args.get("ms"):
-        new = t.run(int(args["max_steps"]))
+        new = t.run(most)
     else:
-        new = t.run_for(float(args.get("ms", 150)) / 1000, max_steps=args.get("max_steps"))
+        new = t.run_for(float(args.get("ms", 150)) / 1000, max_steps=most)
+    snapshots = keep_snapshot()
     return {
+        "snapshots": snapshots,
         "losses": [float(x) for x in new],
         "val_losses": [[int(s), float(v)] for s, v in t.val_losses[before_val:]],
         "seconds": time.perf_counter() - start,

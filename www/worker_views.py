@@ -121,6 +121,20 @@ def copied(args):
             "min_run": inspection.COPY_RUN}
 
 
+def keep_snapshot():
+    """Keep the weights of the trainer's current step when the timeline's schedule has it (called by train(), so
+    the kept weights are exactly that step's whatever the page is doing); the kept steps."""
+    t = current()
+    views["snapshots"].offer(t.step, t.model)
+    return views["snapshots"].steps()
+
+
+def steps_to_snapshot():
+    """How many steps the trainer may take before the next scheduled snapshot."""
+    t = require()
+    return inspection.next_snapshot_step(t.step) - t.step
+
+
 @answer
 def snapshot(_):
     """Keep the current weights if this step is on the timeline's schedule; the kept steps and their memory."""

@@ -147,11 +147,11 @@ class Controller:
             return False
         self.take_over(res, text if text is not None and len(text) <= run_script.INLINE_TEXT_CHARS else None)
         el("reset").classList.remove("attention")
-        await self.refresh_views()
-        if announce:
+        if announce:  # before the sample is drawn: Train is usable now, and a quick press must not be overwritten
             self.status(f"Ready: a {self.run['model']} model with {res['params']:,} weights, on a text of "
                         f"{res['train_chars'] + res['val_chars']:,} characters ({res['vocab_size']} different ones). "
                         f"Press Train.")
+        await self.refresh_views()
         return True
 
     def take_over(self, res, text):
@@ -216,15 +216,13 @@ class Controller:
                 if self.lr_changed and not await self.prepare():  # a rate typed mid-run applies from the next chunk
                     self.stopped("paused")
                     return
-                pending = self.chunk(self.step)
+                pending = self.chunk()
             res = await pending
             pending = None
             # Ask for the next chunk before drawing this one: the worker trains while the page draws, so its time
-            # is not spent waiting for the page (a changed rate or a pause waits for the chunk in flight instead, and
-            # so does a timeline snapshot due at this very step).
-            if ("error" not in res and not self.pause_requested and not self.lr_changed
-                    and not self.views.snapshot_due(res["step"])):
-                pending = self.chunk(res["step"])
+            # is not spent waiting for the page (a changed rate or a pause waits for the chunk in flight instead).
+            if "error" not in res and not self.pause_requested and not self.lr_changed:
+                pending = self.chunk()
                 await asyncio.sleep(0)  # let the task send its message before this thread gets busy drawing
             if not self.show_chunk(res):
                 if pending is not None:
@@ -244,12 +242,11 @@ class Controller:
         self.stopped("paused")
         self.status(f"Paused at step {self.step}. Press Train to continue from here.")
 
-    def chunk(self, step):
-        """One training chunk from `step` on, asked now and awaited later. The live sample is written by the worker a
-        few characters per chunk, within a fixed share of its time; a chunk stops on the timeline's next snapshot
-        step, so the weights of exactly that step can be kept."""
-        return asyncio.create_task(call(self.worker.train, ms=CHUNK_MS, live=self.samples.live(self),
-                                        max_steps=self.views.steps_to_snapshot(step)))
+    def chunk(self):
+        """One training chunk, asked now and awaited later. The live sample is written by the worker a few
+        characters per chunk, within a fixed share of its time; the worker keeps the timeline's snapshots itself,
+        stopping a chunk on each snapshot step."""
+        return asyncio.create_task(call(self.worker.train, ms=CHUNK_MS, live=self.samples.live(self)))
 
     def show_chunk(self, res):
         """Take a chunk's results and its piece of the live sample; False when it brought an error."""
@@ -331,9 +328,7 @@ class Controller:
         """A new sample and new next-character bars, now."""
         await self.samples.refresh(self)
         await self.next_chars.refresh(self)
-        # Beside the caller, so a rebuild is announced at once; its first question (the step's snapshot) still
-        # reaches the worker before any training the learner starts next.
-        asyncio.create_task(self.views.refresh(self))
+        asyncio.create_task(self.views.refresh(self))  # beside the caller: the open views follow when they can
 
     def update_views(self):
         run_view.show(self, now() / 1000)

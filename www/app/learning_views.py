@@ -50,12 +50,6 @@ class LearningViews:
             asyncio.create_task(self.refresh(ctl))
         self.last_state = ctl.state
 
-    def steps_to_snapshot(self, step):
-        return self.timeline.steps_to_next(step)
-
-    def snapshot_due(self, step):
-        """The timeline keeps the weights of `step` and has not yet: training must wait for it."""
-        return self.timeline.due(step)
 
     async def tick(self, ctl):
         """Between chunks of training: keep a snapshot when one is due (awaited: it must be this very step), and

@@ -27,16 +27,13 @@ class TimelineView:
         on("timeline", "input", lambda e: self.chosen(ctl))
         on("timeline-now", "click", lambda e: self.back_to_now(ctl))
 
-    def steps_to_next(self, step):
-        """Steps to train before the next snapshot step, so a chunk of training stops exactly on it."""
-        return v.next_snapshot_step(step) - step
-
     def due(self, step):
         """`step` is on the schedule and its weights are not kept yet."""
         return v.is_snapshot_step(step) and step not in self.steps
 
     async def keep_if_due(self, ctl):
-        """Ask the worker to keep the weights when the live step is on the schedule and not kept yet."""
+        """On a schedule step not shown yet, ask the worker which snapshots it holds (its train() keeps them, each at
+        exactly its step) and how much memory they take."""
         if ctl.run is None or not self.due(ctl.step):
             return
         res = await call(ctl.worker.snapshot)
