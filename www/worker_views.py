@@ -165,6 +165,7 @@ def snapshot_view(args):
 def step_through(args):
     """One genuine training step (the trainer's own), with what each of its four lines did along the way."""
     t = current()
+    keep_snapshot()  # the weights of this step, if the timeline keeps it, before the step changes them
     before_val = len(t.val_losses)
     start = time.perf_counter()
     got = inspection.staged_step(t, window=int(args.get("window", 0)))
@@ -172,7 +173,7 @@ def step_through(args):
     # [name, value] pairs keep the model's order of weight groups (the page's MicroPython dicts do not)
     got["backward"]["grad_norms"] = [[k, x] for k, x in got["backward"]["grad_norms"].items()]
     got["update"]["moved"] = [[k, x] for k, x in got["update"]["moved"].items()]
-    views["snapshots"].offer(t.step, t.model)
+    keep_snapshot()
     got["val_losses"] = [[int(s), float(v)] for s, v in t.val_losses[before_val:]]
     got["losses"] = [float(t.losses[-1])]
     got["epoch"] = t.epoch
