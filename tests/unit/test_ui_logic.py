@@ -272,3 +272,15 @@ def test_the_address_never_carries_the_learners_own_text():
 def test_quote_round_trips_through_unquote():
     for text in ("a b&c=d", "é/ü?", "0.001"):
         assert settings.unquote(settings.quote(text)) == text
+
+
+def test_the_sound_series_are_the_plotted_curves_in_the_chosen_unit():
+    losses = [4.0 - 0.01 * i for i in range(1000)]
+    series = plot.sound_series(losses, [(0, 4.1), (500, 3.2)], "bits", max_points=100)
+    train = series["training loss"]
+    assert len(train) <= 110 and train[-1][0] == 999  # thinned, the last point kept
+    smoothed = plot.smooth([plot.convert(v, "bits") for v in losses])
+    assert train[-1][1] == pytest.approx(smoothed[-1])
+    assert series["validation loss"] == [(0, pytest.approx(4.1 / math.log(2))), (500, pytest.approx(3.2 / math.log(2)))]
+    assert "validation loss" not in plot.sound_series(losses, [], "nats")
+    assert plot.unit_value(2.4567, "nats") == "2.46 nats" and plot.unit_value(11.14, "perplexity") == "perplexity 11.1"

@@ -13,6 +13,7 @@ from app import files, run_script, run_view, settings
 from app.dom import el
 from app.learning_views import LearningViews
 from app.loss_plot import LossPlot
+from app.loss_sound import LossSound
 from app.next_char_view import NextCharView
 from app.progress import Clock
 from app.samples_view import SamplesView
@@ -38,6 +39,7 @@ class Controller:
     def __init__(self, worker, form):
         self.worker, self.form = worker, form
         self.plot = LossPlot(el("loss-plot"), window)
+        self.sound = LossSound()  # the same curves, explorable by keyboard and audible (Chart2Music)
         self.samples = SamplesView()
         self.next_chars = NextCharView()
         self.views = LearningViews(self.plot)  # surprise, step-through, attention, timeline, kept runs, map

@@ -152,3 +152,22 @@ def layout_labels(wanted, gap, lo, hi, max_shift=None):
         out[i] = y
         last = y
     return out
+
+
+def sound_series(losses, val_losses, unit, max_points=200):
+    """The two curves as Chart2Music explores and plays them, in `unit`: the smoothed training loss (what the
+    plot draws), thinned to about `max_points`, and every validation point. {name: [(step, value), ...]}."""
+    conv = [convert(v, unit) for v in losses]
+    train = thin(list(enumerate(smooth(conv))), max_points) if conv else []
+    val = [(int(s), convert(v, unit)) for s, v in val_losses]
+    out = {"training loss": train}
+    if val:
+        out["validation loss"] = val
+    return out
+
+
+def unit_value(value, unit):
+    """A value on the loss axis as it is read out: "2.41 nats", "3.48 bits", "perplexity 11.1"."""
+    if unit == "perplexity":
+        return f"perplexity {value:.3g}" if value < 1000 else f"perplexity {value:,.0f}"
+    return f"{value:.2f} {unit}"

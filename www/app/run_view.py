@@ -30,6 +30,7 @@ def show(ctl, now):
     canvas.dataset.loss = f"{ctl.losses[-1]:.6f}" if ctl.losses else ""
     canvas.dataset.vocab = str(ctl.vocab_size)
     ctl.plot.draw()
+    ctl.sound.update(ctl.losses, ctl.val_losses, ctl.plot.unit, ctl.state == "training", now * 1000)
     counters_view.show(ctl.step, ctl.epoch, ctl.clock.wall(now), ctl.clock.chars_per_second(now))
     loss_table_view.show_summary(ctl.losses, ctl.val_losses, ctl.refs.get("uniform"), ctl.plot.unit)
     if ctl.state != "training" or ctl.step % TABLE_EVERY == 0:
