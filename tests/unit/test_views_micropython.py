@@ -21,7 +21,6 @@ b["lr"] = 0.01
 out = [
     [v.shade(x) for x in (0, 0.5, 1, 2.9, 6, 9)],
     [s for s in range(0, 3100) if v.is_snapshot_step(s)],
-    [v.next_snapshot_step(s) for s in (0, 10, 29, 30, 999)],
     v.surprise_summary(res, "bits"),
     v.describe_char("\n", 1.5, [("e", 0.31), (" ", 0.0004)], "nats"),
     v.attention_sentence(1, 0, list("The "), [0.1, 0.2, 0.3, 0.4]),

@@ -97,15 +97,6 @@ def is_snapshot_step(step):
     return step in (1, 3)
 
 
-def next_snapshot_step(step):
-    scale = 10
-    while True:
-        for s in (scale, 3 * scale):
-            if s > step:
-                return s
-        scale *= 10
-
-
 # ----- kept runs -------------------------------------------------------------------------------------------------
 
 def run_labels(runs):
