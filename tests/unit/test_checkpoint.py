@@ -3,12 +3,12 @@
 import io
 import time
 
-import crafted
 import numpy as np
 import pytest
 
 # charlm before numpy: when charlm is the one to load numpy, it asks for one BLAS thread (see its __init__)
 import charlm
+import crafted
 from charlm import Vocab, build_model, load_bytes, save_bytes
 
 VOCAB = Vocab(list(" abcdé"))

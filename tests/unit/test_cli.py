@@ -5,9 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import crafted
-
 import charlm
+import crafted
 
 REPO = Path(__file__).resolve().parents[2]
 

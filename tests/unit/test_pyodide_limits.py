@@ -7,11 +7,11 @@ the browser's numpy 2.0.2, through the worker's JSON functions the page calls.
 import base64
 import json
 
-import crafted
 from test_pyodide import run_in_pyodide
 
 import charlm
 import charlm.checks
+import crafted
 
 
 def test_worker_limits_loader_and_divergence_in_pyodide(tmp_path):

@@ -109,7 +109,8 @@ class Controller(TrainingLoop):
     # ---- building ---------------------------------------------------------------------------------------------
 
     async def setup(self, announce=True):
-        """(Re)build the model from the form. Bad settings leave the current model and its progress untouched."""
+        """(Re)build the model from the form. Bad settings leave the current model and its progress untouched.
+        `announce`: True for the "Ready" message, or the message to show instead, once the model exists."""
         while self.building:  # one rebuild at a time: the last request must also be the last to land
             await asyncio.sleep(0.05)
         self.building = True
@@ -145,10 +146,12 @@ class Controller(TrainingLoop):
             return False
         self.take_over(res, text if text is not None and len(text) <= run_script.INLINE_TEXT_CHARS else None)
         el("reset").classList.remove("attention")
-        if announce:  # before the sample is drawn: Train is usable now, and a quick press must not be overwritten
+        if announce is True:  # before the sample is drawn: Train is usable now, and a quick press is not overwritten
             self.status(f"Ready: a {self.run['model']} model with {res['params']:,} weights, on a text of "
                         f"{res['train_chars'] + res['val_chars']:,} characters ({res['vocab_size']} different ones). "
                         f"Press Train.")
+        elif announce:
+            self.status(announce)
         await self.refresh_views()
         return True
 
@@ -181,8 +184,7 @@ class Controller(TrainingLoop):
         await self.stop_training()
         if self.store:
             await self.store.forget()
-        if await self.setup(announce=False):
-            self.status("Started over: fresh random weights. Press Train.")
+        await self.setup(announce="Started over: fresh random weights. Press Train.")
 
     async def settings_changed(self):
         """A setting that shapes the model changed: rebuild now if nothing was trained, else wait for Reset."""
