@@ -328,6 +328,9 @@ def main():
                 chars_per_step = d["batch_size"] * d["context"]
                 print(f"{model}: loading the page ...", file=sys.stderr, flush=True)
                 cold, warm, page = loads(browser, f"{base}/?model={model}", args.repeats)
+                # The worker loads OpenBLAS in the background: time training once the footer says which kernel won.
+                page.wait_for_function("document.getElementById('runtime').dataset.kernel !== 'numpy einsum (no BLAS)'",
+                                       timeout=30_000)
                 runtime = page.text_content("#runtime").strip()
                 print(f"{model}: training {args.warmup:g} + {args.seconds:g} s in the browser ...", file=sys.stderr,
                       flush=True)

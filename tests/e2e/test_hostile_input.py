@@ -53,11 +53,15 @@ def train_steps(page, n):
     before = step_of(page)
     for _ in range(n):
         page.click("#step")
-        wait_until(lambda b=before: step_of(page) > b, 60, message="a step")
+        try:
+            wait_until(lambda b=before: step_of(page) > b, 60, message="a step")
+        except AssertionError as e:
+            raise AssertionError(f"{e}; state {state(page)!r}, status {status(page)!r}") from None
         before = step_of(page)
 
 
 def reset(page):
+    page.evaluate("document.getElementById('status').textContent = ''")  # a previous "Started over" is not this one
     page.click("#reset")
     wait_status(page, "Started over", 120)
 
