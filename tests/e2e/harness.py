@@ -50,15 +50,17 @@ def open_page(browser, url, *, wait_ready=True, viewport=None, **context_args):
     return page
 
 
-def wait_until(predicate, timeout=30.0, interval=0.1, message="condition"):
-    """Poll a Python predicate (for checks that need more than one selector)."""
+def wait_until(predicate, timeout=30.0, interval=0.1, message="condition", detail=None):
+    """Poll a Python predicate (for checks that need more than one selector). `detail()`, if given, says what the
+    page showed instead when time runs out."""
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         value = predicate()
         if value:
             return value
         time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {message}")
+    shown = f" ({detail()})" if detail else ""
+    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {message}{shown}")
 
 
 def answer_quiz(target, quiz, answers):

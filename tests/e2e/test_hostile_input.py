@@ -217,7 +217,8 @@ def test_a_random_file_as_a_model_is_refused_and_the_model_kept(page, tmp_path):
     junk.write_bytes(random.Random(1).randbytes(10_000_000))
     start = time.monotonic()
     page.set_input_files("#load-model", str(junk))
-    wait_until(lambda: kind(page) == "error" and "junk.npz" in status(page), 60, message="the refusal")
+    wait_until(lambda: kind(page) == "error" and "junk.npz" in status(page), 60,
+               message="the refusal", detail=lambda: f"state {state(page)!r}, status {status(page)!r}")
     print(f"\n10 MB random file as a model refused in {time.monotonic() - start:.2f} s")
     assert "Could not load" in status(page) and "Error" not in status(page)
     assert losses(page) == before

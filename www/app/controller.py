@@ -46,7 +46,7 @@ class Controller(TrainingLoop):
         self.step, self.epoch = 0, 0.0
         self.refs, self.tokens_per_step, self.vocab_size = {}, 0, 0
         self.state = "loading"
-        self.pause_requested = self.building = self.resetting = False
+        self.pause_requested = self.building = False
         self.setup_timer = None
         self.store = None         # the RunStore keeping the run across a reload (main.py sets it)
         self.lr_changed = False   # the learner edited the learning rate while training: apply it between chunks
@@ -146,13 +146,13 @@ class Controller(TrainingLoop):
             return False
         self.take_over(res, text if text is not None and len(text) <= run_script.INLINE_TEXT_CHARS else None)
         el("reset").classList.remove("attention")
-        if announce is True:  # before the sample is drawn: Train is usable now, and a quick press is not overwritten
+        await self.refresh_views()
+        if announce is True:
             self.status(f"Ready: a {self.run['model']} model with {res['params']:,} weights, on a text of "
                         f"{res['train_chars'] + res['val_chars']:,} characters ({res['vocab_size']} different ones). "
                         f"Press Train.")
         elif announce:
             self.status(announce)
-        await self.refresh_views()
         return True
 
     def take_over(self, res, text):
@@ -178,28 +178,18 @@ class Controller(TrainingLoop):
         self.update_views()
 
     async def reset(self):
-        # Reset supersedes a rebuild still waiting for typing to pause, and one that typing asks for meanwhile:
-        # it builds from the form as it is, so a second build would only take Train away again.
-        self.resetting = True
-        try:
-            if self.setup_timer is not None:
-                window.clearTimeout(self.setup_timer)
-                self.setup_timer = None
-            await self.stop_training()
-            before = self.state
-            self.set_state("loading")  # no Step or Train on the model about to be replaced
-            if self.store:
-                await self.store.forget()
-            self.state = before  # build() restores this state if the new model cannot be made
-            if not await self.setup(announce="Started over: fresh random weights. Press Train."):
-                self.set_state(before)
-        finally:
-            self.resetting = False
+        if self.setup_timer is not None:  # Reset supersedes a rebuild still waiting for typing to pause
+            window.clearTimeout(self.setup_timer)
+            self.setup_timer = None
+        await self.stop_training()
+        if self.store:
+            await self.store.forget()
+        await self.setup(announce="Started over: fresh random weights. Press Train.")
 
     async def settings_changed(self):
         """A setting that shapes the model changed: rebuild now if nothing was trained, else wait for Reset."""
         self.form.show_custom()
-        if self.state == "loading" or self.resetting:
+        if self.state == "loading":
             return
         if self.step == 0 and self.state != "training":
             await self.setup()
