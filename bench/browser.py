@@ -29,6 +29,7 @@ It needs Playwright (Python) and a Chromium: Debian's `chromium`, or any Chrome 
 
 import argparse
 import functools
+import json
 import os
 import platform
 import statistics
@@ -125,18 +126,42 @@ def timed_load(page, navigate, what):
     return ms / 1000, sum(received)
 
 
+# True once the page's origin keeps a memory snapshot of the worker's interpreter (www/trainer_host.py).
+SNAPSHOT_KEPT_JS = """async () => { for (const name of await caches.keys()) { if (!name.startsWith('charlm-snapshot-'))
+  continue; const c = await caches.open(name); for (const r of await c.keys()) if (r.url.endsWith('.bin'))
+  return true; } return false; }"""
+
+
+def boot_facts(page):
+    """How the worker started (the path and its interpreter's ms), from body[data-boot-report]."""
+    report = json.loads(page.get_attribute("body", "data-boot-report") or "{}")
+    return report.get("boot", "?"), report.get("interpreter_ms", 0)
+
+
+def wait_for_snapshot(page, seconds=90):
+    """The first visit makes its snapshot once the page has been idle for 3 s; a returning visit before then would
+    time a second cold start."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if page.evaluate(SNAPSHOT_KEPT_JS):
+            return True
+        time.sleep(0.5)
+    return False
+
+
 def loads(browser, url, repeats):
-    """Cold loads (each in a fresh context: empty HTTP cache and storage), each followed by a returning visit (a
-    reload in the same context), so both kinds meet the
-    same moments of a busy machine. Returns both as lists of
-    (seconds, bytes), and the last page, ready, with its context open."""
+    """Cold loads (each in a fresh context: empty HTTP cache and storage), each followed, once its snapshot is kept,
+    by a returning visit (a reload in the same context), so both kinds meet the same moments of a busy machine.
+    Returns both as lists of (seconds, bytes, boot path, interpreter ms), and the last page, ready, with its context
+    open."""
     cold, warm = [], []
     for i in range(repeats):
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         context.add_init_script(PROBE_JS)
         page = context.new_page()
-        cold.append(timed_load(page, functools.partial(page.goto, url), "cold load"))
-        warm.append(timed_load(page, page.reload, "reload"))
+        cold.append(timed_load(page, functools.partial(page.goto, url), "cold load") + boot_facts(page))
+        wait_for_snapshot(page)
+        warm.append(timed_load(page, page.reload, "reload") + boot_facts(page))
         if i < repeats - 1:
             context.close()
     return cold, warm, page
@@ -234,14 +259,14 @@ def cpython_rate(text, model, repeats):
 
 
 def spread(loads):
-    """'median (min-max)' of the seconds of a few (seconds, bytes) loads."""
-    seconds = [s for s, _ in loads]
+    """'median (min-max)' of the seconds of a few loads (seconds first)."""
+    seconds = [load[0] for load in loads]
     return f"{statistics.median(seconds):.1f} ({min(seconds):.1f}-{max(seconds):.1f})"
 
 
 def received(loads):
     """Median bytes received per load, in the unit that reads best."""
-    n = statistics.median(b for _, b in loads)
+    n = statistics.median(load[1] for load in loads)
     return f"{n / 2**20:.1f} MB" if n >= 2**20 else f"{n / 2**10:.0f} KB"
 
 
@@ -401,14 +426,17 @@ def main():
           f"{args.seconds:g} s timed training, CPython median of {args.repeats} x {CPYTHON_WINDOW:g} s; "
           f"{time.monotonic() - began:.0f} s in all.")
     print()
-    header = (f"{'model':<12} {'params':>7} {'cold load s':>16} {'received':>9} {'returning s':>16} "
-              f"{'received':>9}")
-    print("Navigation -> Train enabled (median, min-max); returning = a reload in the same browser profile")
+    header = (f"{'model':<12} {'params':>7} {'cold load s':>16} {'received':>9} {'interp s':>8} "
+              f"{'returning s':>16} {'received':>9} {'interp s':>8} {'started by':>12}")
+    print("Navigation -> Train enabled (median, min-max); returning = a reload in the same browser profile once the")
+    print("first visit kept its snapshot; interp = the worker's interpreter boot (cold) or restore (returning)")
     print(header)
     print("-" * len(header))
     for r in rows:
+        paths = "/".join(sorted({w[2] for w in r["warm"]}))
+        interp = [(median([load[3] for load in r[kind]]) or 0) / 1000 for kind in ("cold", "warm")]
         print(f"{r['model']:<12} {r['params']:>7,} {spread(r['cold']):>16} {received(r['cold']):>9} "
-              f"{spread(r['warm']):>16} {received(r['warm']):>9}")
+              f"{interp[0]:>8.2f} {spread(r['warm']):>16} {received(r['warm']):>9} {interp[1]:>8.2f} {paths:>12}")
     print()
     header = (f"{'model':<12} {'B x T':>6} {'page st/s':>9} {'page ch/s':>10} {'worker st/s':>11} {'CPython st/s':>12} "
               f"{'page/worker':>11} {'page/CPy':>8} {'worker/CPy':>10} {'long tasks':>10} {'longest ms':>10} "

@@ -32,6 +32,20 @@ CHART2MUSIC_SHIPPED = "chart2music/chart2music.js"
 UNUSED_PYSCRIPT = ("codemirror", "xterm")
 
 
+# What a memory snapshot of the bare interpreter depends on (see www/snapshot_rules.py): Pyodide's core files. Their
+# combined sha256 names the browser's snapshot cache, so a new runtime never restores an old runtime's snapshot.
+SNAPSHOT_STAMP = "runtime-stamp.txt"
+SNAPSHOT_INPUTS = ["pyodide.mjs", "pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip"]
+
+
+def write_snapshot_stamp(folder):
+    """Write vendor/pyodide/runtime-stamp.txt: the sha256 of Pyodide's core files, in a fixed order."""
+    h = hashlib.sha256()
+    for name in SNAPSHOT_INPUTS:
+        h.update(f"{name} {sha256_file(folder / name)}\n".encode())
+    (folder / SNAPSHOT_STAMP).write_text(h.hexdigest() + "\n")
+
+
 def runtime_stamp(root=ROOT):
     """A fingerprint of everything that decides vendor/'s content: the npm lock, the Pyodide package list and
     carrier, the PyScript patch and chart2music's file and sha256. Any change re-assembles the runtime."""
@@ -78,6 +92,8 @@ def assemble(force=False, vendor=VENDOR, root=ROOT, modules=NODE_MODULES):
     stamp_file = vendor / ".stamp"
     stamp = runtime_stamp(root)
     if not force and stamp_file.exists() and stamp_file.read_text() == stamp:
+        if not (vendor / "pyodide" / SNAPSHOT_STAMP).is_file():
+            write_snapshot_stamp(vendor / "pyodide")
         build_charlm_zip(vendor)
         build_charlm_wheel(vendor)
         return
@@ -97,6 +113,7 @@ def assemble(force=False, vendor=VENDOR, root=ROOT, modules=NODE_MODULES):
         shutil.copyfile(modules / "@micropython" / "micropython-webassembly-pyscript" / name,
                         staging / "micropython" / name)
     copy_chart2music(modules, staging)
+    write_snapshot_stamp(staging / "pyodide")
     lock = json.loads((staging / "pyodide" / "pyodide-lock.json").read_text())
     entries = pyodide_packages.packages_needed(lock)
     # Reuse packages already verified in a previous vendor folder; fetch only what is missing.
@@ -125,6 +142,6 @@ def runtime_files(vendor=VENDOR):
     out += [(vendor / "micropython" / name, f"micropython/{name}") for name in MICROPYTHON_FILES]
     out.append((vendor / CHART2MUSIC_SHIPPED, CHART2MUSIC_SHIPPED))
     lock = json.loads((vendor / "pyodide" / "pyodide-lock.json").read_text())
-    for name in PYODIDE_FILES + [e["file_name"] for e in pyodide_packages.packages_needed(lock)]:
+    for name in PYODIDE_FILES + [SNAPSHOT_STAMP] + [e["file_name"] for e in pyodide_packages.packages_needed(lock)]:
         out.append((vendor / "pyodide" / name, f"pyodide/{name}"))
     return out

@@ -4,6 +4,7 @@ main thread only asks it and shows what it says. Where each part lives: docs/arc
 """
 
 import asyncio
+import json
 
 from pyscript import document, window, workers
 
@@ -12,7 +13,7 @@ from app.controller import Controller
 from app.dom import el, guarded, on, proxy
 from app.form import SettingsForm
 from app.run_store import RunStore
-from app.worker_client import call
+from app.worker_client import Trainer, call
 
 REBUILD_AFTER_TYPING_MS = 600  # a pasted or typed text rebuilds the model once typing pauses
 KERNEL_WAIT_S = 60             # how long the footer waits for OpenBLAS to load before it stops asking
@@ -29,11 +30,18 @@ async def boot():
     if query.get("embed"):
         document.body.classList.add("embed")
     try:
-        worker = await workers["trainer"]
+        worker = Trainer(await workers["trainer"])
+        await worker.start()
     except Exception as e:
         fail(f"The trainer could not start in this browser ({e}). The lesson text still covers everything.")
         return
     info = await call(worker.info)
+    if "error" in info:
+        fail(info["error"])
+        return
+    started = await call(worker.boot)  # how the worker started (trainer_host.py), for tests and the benchmark
+    document.body.dataset.boot = started["boot"]
+    document.body.dataset.bootReport = json.dumps(started)
     show_runtime(info, info.get("kernel"))
     form = SettingsForm(info)
     query, problems = settings.parse_query(window.location.search, [c["id"] for c in info["corpora"]],

@@ -140,7 +140,8 @@ def site(tmp_path_factory):
 @NEEDS_RUNTIME
 def test_site_has_the_page_the_quiz_the_runtime_and_a_fresh_charlm(site):
     dest, files = site
-    for name in ("index.html", "main.py", "quiz_main.py", "worker.py", "style.css", "app/quiz_view.py",
+    for name in ("index.html", "main.py", "quiz_main.py", "worker.py", "trainer_host.py", "snapshot_rules.py",
+                 "style.css", "app/quiz_view.py",
                  "vendor/pyscript/core.js", "vendor/pyodide/pyodide.asm.wasm", "vendor/micropython/micropython.wasm"):
         assert name in files
     assert (dest / "quiz.json").read_bytes() == (ROOT / "quiz.json").read_bytes()
@@ -172,12 +173,14 @@ def test_every_path_the_page_names_is_relative_and_present(site):
             continue
         assert not ref.startswith(("/", "http:", "https:", "//")), ref
         assert ref in files, ref
-    for config in ("main.json", "worker.json"):
+    for config in ("main.json", "trainer_host.json", "worker.json"):
         data = json.loads((dest / config).read_text())
-        assert data["interpreter"].startswith("./") and data["interpreter"][2:] in files
-        for src, _target in data.get("files", {}).items():
-            if not src.startswith("{"):
-                assert src[2:] in files, src
+        named = [data["interpreter"]] if "interpreter" in data else []  # worker.json: files for the host to install
+        named += list(data.get("js_modules", {}).get("worker", {}))    # Pyodide, which the host boots
+        named += [src for src in data.get("files", {}) if not src.startswith("{")]
+        for src in named:
+            assert src.startswith("./") and src[2:] in files, (config, src)
+    assert "vendor/pyodide/runtime-stamp.txt" in files  # names the browser's snapshot cache (snapshot_rules.py)
 
 
 @NEEDS_RUNTIME

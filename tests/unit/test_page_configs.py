@@ -1,10 +1,23 @@
-"""The page's PyScript configs name every module the page imports: a module missing from main.json or worker.json
-works on a developer's machine only until the browser's cache forgets it, so this catches it before a learner does."""
+"""The page's configs name every module the page imports: a module missing from main.json, trainer_host.json or
+worker.json works on a developer's machine only until the browser's cache forgets it, so this catches it before a
+learner does."""
 
+import ast
 import json
 from pathlib import Path
 
 WWW = Path(__file__).resolve().parents[2] / "www"
+
+
+def imported(path):
+    """The top-level module names a Python file imports."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module.split(".")[0])
+    return names
 
 
 def test_main_thread_config_lists_every_app_module():
@@ -13,7 +26,17 @@ def test_main_thread_config_lists_every_app_module():
     assert listed == {p.name for p in (WWW / "app").glob("*.py")}
 
 
-def test_worker_config_lists_every_worker_module():
+def test_worker_manifest_lists_the_worker_and_every_worker_module():
     files = json.loads((WWW / "worker.json").read_text())["files"]
     listed = {Path(k).name for k in files if k.endswith(".py")}
-    assert listed == {p.name for p in WWW.glob("worker_*.py")}
+    assert listed == {"worker.py"} | {p.name for p in WWW.glob("worker_*.py")}
+    assert files["./vendor/charlm.zip"] == "./*"  # unpacked whole into the worker's home (trainer_host.install)
+
+
+def test_host_config_lists_every_page_module_the_host_imports():
+    config = json.loads((WWW / "trainer_host.json").read_text())
+    listed = {Path(k).stem for k in config["files"]}
+    ours = {p.stem for p in WWW.glob("*.py")}
+    assert imported(WWW / "trainer_host.py") & ours == listed
+    # Pyodide is loaded as a module of the worker, from the runtime set-up assembled, never from elsewhere.
+    assert list(config["js_modules"]["worker"]) == ["./vendor/pyodide/pyodide.mjs"]
