@@ -5,29 +5,8 @@ Each case checks the message and that nothing was lost: the trained model keeps 
 """
 
 import hashlib
-import json
-import shutil
-import subprocess
 
-import pytest
-from test_pyodide import PYODIDE, ROOT
-
-# As test_pyodide's harness, but the code may `await` (the File-reading functions are async) and gets node's
-# File, Blob and URL.createObjectURL, which behave as the browser's do.
-HARNESS = """
-const [indexURL, zipPath, codePath] = process.argv.slice(1);
-const fs = await import("fs");
-const { loadPyodide } = await import(indexURL + "/pyodide.mjs");
-const py = await loadPyodide({ indexURL: indexURL + "/", stdout: () => {}, stderr: () => {} });
-await py.loadPackage("numpy", { messageCallback: () => {} });
-py.unpackArchive(new Uint8Array(fs.readFileSync(zipPath)), "zip", { extractDir: "/home/pyodide" });
-try {
-  process.stdout.write(String(await py.runPythonAsync(fs.readFileSync(codePath, "utf8"))));
-} catch (e) {
-  process.stderr.write(String(e));
-  process.exit(1);
-}
-"""
+from test_pyodide import run_in_pyodide
 
 PRELUDE = """
 import sys
@@ -53,22 +32,8 @@ out = {}
 
 
 def run_async_in_pyodide(tmp_path, code):
-    import zipfile
-    if not shutil.which("node") or not (PYODIDE / "pyodide.mjs").exists():
-        pytest.skip("needs node and the assembled runtime (python3 serve.py --setup)")
-    bundle = tmp_path / "bundle.zip"
-    with zipfile.ZipFile(bundle, "w") as z:
-        for p in (ROOT / "charlm").rglob("*"):
-            if p.suffix in (".py", ".txt") and "__pycache__" not in p.parts:
-                z.write(p, p.relative_to(ROOT).as_posix())
-        for p in sorted((ROOT / "www").glob("worker*.py")):
-            z.write(p, p.name)
-    script = tmp_path / "code.py"
-    script.write_text(PRELUDE + code + "\njson.dumps(out, ensure_ascii=False)\n", encoding="utf-8")
-    done = subprocess.run(["node", "--input-type=module", "-e", HARNESS, str(PYODIDE), str(bundle), str(script)],
-                          capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout)
+    """Run `code` after PRELUDE in Pyodide (test_pyodide's harness); the `out` it fills, as JSON."""
+    return run_in_pyodide(tmp_path, PRELUDE + code + "\njson.dumps(out, ensure_ascii=False)\n", timeout=600)
 
 
 def test_hostile_files_and_texts(tmp_path):

@@ -1,33 +1,14 @@
 """The summary sentence, the label layout and the page address in the page's real MicroPython (under node): the
 same probe prints the same lines there as in CPython, so no CPython-only feature hides in them."""
 
-import json
-import subprocess
-import sys
-
 import pytest
-from test_micropython import APP, MICROPYTHON, NODE
+from test_micropython import APP, MICROPYTHON, NODE, run_cpython, run_micropython
 
 pytestmark = pytest.mark.skipif(
     NODE is None or not MICROPYTHON.exists(),
     reason="needs node and the MicroPython runtime (run `npm install` in the repository root)")
 
 MODULES = ("__init__.py", "loss_plot_math.py", "loss_text.py", "settings.py")
-
-HARNESS = r"""
-import {pathToFileURL} from "node:url";
-const input = JSON.parse(await new Promise(done => {
-  let text = ""; process.stdin.on("data", d => text += d); process.stdin.on("end", () => done(text));
-}));
-const {loadMicroPython} = await import(pathToFileURL(input.runtime).href);
-const out = [];
-const mp = await loadMicroPython({stdout: line => out.push(line), stderr: line => out.push("STDERR " + line)});
-mp.FS.mkdir("/probe"); mp.FS.mkdir("/probe/app");
-for (const [name, text] of Object.entries(input.files)) mp.FS.writeFile("/probe/app/" + name, text);
-try { mp.runPython("import sys\nsys.path.insert(0, '/probe')\n" + input.code); }
-catch (e) { out.push("JS ERROR " + e.message); }
-process.stdout.write(JSON.stringify(out));
-"""
 
 PROBE = """
 from app import loss_text, loss_plot_math, settings
@@ -46,14 +27,7 @@ print(settings.quote("a b/\\u00e9"))
 """
 
 
-def test_the_probe_prints_the_same_in_micropython_as_in_cpython():
-    files = {name: (APP / name).read_text(encoding="utf-8") for name in MODULES}
-    payload = json.dumps({"runtime": str(MICROPYTHON), "files": files, "code": PROBE})
-    done = subprocess.run([NODE, "--input-type=module", "-e", HARNESS], input=payload, capture_output=True,
-                          text=True, timeout=120)
-    assert done.returncode == 0, done.stderr[-2000:]
-    micro = json.loads(done.stdout)
-    cpython = subprocess.run([sys.executable, "-c", f"import sys\nsys.path.insert(0, {str(APP.parent)!r})\n" + PROBE],
-                             capture_output=True, text=True, timeout=60)
-    assert cpython.returncode == 0, cpython.stderr
-    assert micro == cpython.stdout.splitlines()
+def test_the_probe_prints_the_same_in_micropython_as_in_cpython(tmp_path):
+    micro = run_micropython(PROBE, {"app/" + name: (APP / name).read_text(encoding="utf-8") for name in MODULES})
+    assert not any(line.startswith(("STDERR", "JS ERROR")) for line in micro["out"]), micro["out"]
+    assert len(micro["out"]) > 10 and micro["out"] == run_cpython(PROBE, {}, tmp_path)

@@ -35,8 +35,9 @@ try {
 """
 
 
-def run_in_pyodide(tmp_path, code, packages=("numpy",)):
-    """Run `code` (top-level await allowed) in Pyodide with `packages` loaded; its last expression, as JSON."""
+def run_in_pyodide(tmp_path, code, packages=("numpy",), timeout=300):
+    """Run `code` (top-level await allowed) in Pyodide with `packages` loaded; its last expression, as JSON. Node's
+    File, Blob and URL.createObjectURL behave as the browser's do."""
     if not shutil.which("node") or not (PYODIDE / "pyodide.mjs").exists():
         pytest.skip("needs node and the assembled runtime (python3 serve.py --setup)")
     if "openblas" in packages and not (PYODIDE / "openblas-0.3.26.zip").exists():
@@ -51,7 +52,7 @@ def run_in_pyodide(tmp_path, code, packages=("numpy",)):
     script = tmp_path / "code.py"
     script.write_text("import sys\nsys.path.insert(0, '/home/pyodide')\n" + code, encoding="utf-8")
     out = subprocess.run(["node", "--input-type=module", "-e", HARNESS, str(PYODIDE), str(bundle), str(script),
-                          ",".join(packages)], capture_output=True, text=True, timeout=300)
+                          ",".join(packages)], capture_output=True, text=True, timeout=timeout)
     assert out.returncode == 0, out.stderr[-3000:]
     return json.loads(out.stdout)
 
