@@ -185,8 +185,12 @@ async def boot(base):
     report["interpreter_ms"] = now() - began
     await install(py, base)
     report["installed_ms"] = now() - began
-    worker = py.pyimport("worker")  # imports numpy and charlm
+    # Imported through runPythonAsync, so that an error in it rejects a promise (see settled) rather than throwing
+    # through this MicroPython, which cannot catch it.
+    await finished(py.runPythonAsync("import worker"), "importing the trainer")
+    worker = py.pyimport("worker")  # the module just imported, with numpy and charlm
     report["ready_ms"] = now() - began
+    calls["last"] = now()  # the page's first calls come now: a snapshot waits until they have been quiet a while
     if may_make:
         asyncio.create_task(keep_when_idle(loader, options, snapshots))
     return worker
