@@ -34,6 +34,8 @@ GRID = [
     ("mlp default", "model=mlp"),
     ("mlp lr=0.02", "model=mlp&lr=0.02"),
     ("mlp lr=0.005", "model=mlp&lr=0.005"),
+    ("mlp lr=0.0025", "model=mlp&lr=0.0025"),
+    ("mlp lr=0.01", "model=mlp&lr=0.01"),
 ]
 
 
@@ -74,7 +76,8 @@ def main():
     results = []
     try:
         with sync_playwright() as pw:
-            pw_browser = pw.chromium.launch(executable_path=browser.find_chromium(), args=browser.CHROMIUM_ARGS)
+            pw_browser = pw.chromium.launch(executable_path=browser.chromium_or_exit(),
+                                            args=browser.browser_tools.CHROMIUM_ARGS)
             for text in texts:
                 for label, query in grid:
                     runs = []
