@@ -29,7 +29,7 @@ RUNTIME = "vendor/pyodide/"          # Pyodide's folder, relative to the page
 MANIFEST = "worker.json"             # the Pyodide side's packages and files
 IDLE_MS = 3000                       # make a snapshot only after the page has left the worker alone this long
 RESTORE_TIMEOUT_MS = 30_000          # a restore takes well under a second; give up on one that never settles
-BOOT_TIMEOUT_MS = 300_000            # a boot or a package that has not arrived after this long never will
+BOOT_TIMEOUT_MS = 300_000            # a Pyodide boot or numpy that has not arrived after this long never will
 HOME = "/home/pyodide/"
 
 booting = None                       # the task that boots Pyodide, started by start()
@@ -54,18 +54,26 @@ async def sha256_hex(data):
     return rules.hex_digest(digest[i] for i in range(digest.length))
 
 
-async def settled(promise, ms):
-    """(value, None) once `promise` fulfils, or (None, reason) when it rejects or has not settled after `ms`.
+async def settled(promise, ms=None):
+    """(value, None) once `promise` fulfils, or (None, reason) when it rejects or, given `ms`, has not settled by
+    then.
 
     Only ever awaits a promise that fulfils. In a task of this MicroPython's asyncio, awaiting a promise that
     rejects was seen never to resume and the rejection to surface as an uncaught page error instead of an exception
     (a Pyodide restore that traps, tests/e2e/test_startup.py; the Cache API refusing a cross-site iframe,
     tests/e2e/test_embedding.py), so every promise the host awaits goes through here, and its outcome is read
-    from Promise.allSettled."""
-    def give_up(resolve, reject):
-        js.setTimeout(create_proxy(lambda: resolve(None)), ms)
-    outcome = await js.Promise.race(to_js([js.Promise.allSettled(to_js([promise])),
-                                           js.Promise.new(create_proxy(give_up))]))
+    from Promise.allSettled. Only the start-up's few steps have a time limit: a timer (and the proxy it calls)
+    per forwarded call would pile up over a long training session."""
+    outcome = js.Promise.allSettled(to_js([promise]))
+    timer = None
+    if ms is not None:
+        def give_up(resolve, reject):
+            nonlocal timer
+            timer = js.setTimeout(create_proxy(lambda: resolve(None)), ms)
+        outcome = js.Promise.race(to_js([outcome, js.Promise.new(create_proxy(give_up))]))
+    outcome = await outcome
+    if timer is not None:
+        js.clearTimeout(timer)
     if outcome is None:
         return None, "timed out"
     first = outcome[0]
@@ -76,7 +84,7 @@ async def settled(promise, ms):
     return (None if type(value).__name__ == "undefined" else value), None
 
 
-async def finished(promise, what, ms=BOOT_TIMEOUT_MS):
+async def finished(promise, what, ms=None):
     """The value of `promise` (see settled), or RuntimeError saying `what` failed and why."""
     value, problem = await settled(promise, ms)
     if problem is not None:
@@ -121,7 +129,8 @@ class Snapshots:
         return None, True, refused
 
     async def refuse(self):
-        """The runtime refused a snapshot that passed its checks: drop it and never make another here."""
+        """A snapshot this runtime stored cannot be restored (no snapshot's header, or Pyodide's restore failed):
+        drop it and never make another here."""
         await finished(self.cache.delete(self.url), "deleting the snapshot")
         await finished(self.cache.put(self.url + rules.REFUSED, js.Response.new("refused")), "marking it refused")
 
@@ -137,12 +146,12 @@ class Snapshots:
 async def interpreter(loader, options, snapshots):
     """A Pyodide interpreter, restored from a kept snapshot when there is a usable one; sets report["boot"]."""
     if snapshots is None:
-        return await finished(loader.loadPyodide(to_js(options)), "starting Pyodide"), False
+        return await finished(loader.loadPyodide(to_js(options)), "starting Pyodide", BOOT_TIMEOUT_MS), False
     try:
         data, found, refused = await snapshots.kept()
     except Exception as e:  # storage that opened but cannot be read: start as if there were none, keep nothing
         report["storage_error"] = str(e)
-        return await finished(loader.loadPyodide(to_js(options)), "starting Pyodide"), False
+        return await finished(loader.loadPyodide(to_js(options)), "starting Pyodide", BOOT_TIMEOUT_MS), False
     if data is not None:
         restored, problem = await settled(loader.loadPyodide(to_js(dict(options, _loadSnapshot=data))),
                                           RESTORE_TIMEOUT_MS)
@@ -156,7 +165,7 @@ async def interpreter(loader, options, snapshots):
         except Exception as e:
             report["storage_error"] = str(e)
     report["boot"] = "fallback" if found else "boot"
-    return await finished(loader.loadPyodide(to_js(options)), "starting Pyodide"), not refused
+    return await finished(loader.loadPyodide(to_js(options)), "starting Pyodide", BOOT_TIMEOUT_MS), not refused
 
 
 async def install(py, base):
@@ -170,7 +179,7 @@ async def install(py, base):
             py.unpackArchive(data, "zip", to_js({"extractDir": HOME}))
         else:
             py.FS.writeFile(HOME + target.lstrip("./"), js.Uint8Array.new(data))
-    await finished(loading, "loading numpy")
+    await finished(loading, "loading numpy", BOOT_TIMEOUT_MS)
 
 
 async def boot(base):

@@ -207,6 +207,8 @@ def test_a_huge_paste_then_reset_keeps_the_old_model(page):
     assert losses(page) == before and state(page) == "paused"
     page.fill("#custom-text", "the quick brown fox jumps over the lazy dog. " * 100)
     wait_until(lambda: kind(page) != "error", 10, message="the fixed text clears the error")
+    # Typing rebuilds once it pauses (600 ms): wait for that notice, or it lands on the next test's message.
+    wait_until(lambda: "press Reset" in status(page), 10, message="the notice that Reset applies the text")
     train_steps(page, 1)
     assert step_of(page) == 3
 
