@@ -104,6 +104,18 @@ def _id_problem(value):
     return None
 
 
+def _check_unique_id(item, index, seen, where, listed_in, rule, problems):
+    """A valid id not used before in `listed_in` (seen: id -> index); records it, or says what is wrong."""
+    problem = _id_problem(item.get("id"))
+    if problem:
+        problems.append(where + ": " + problem)
+    elif item["id"] in seen:
+        problems.append(where + ": the id \"" + item["id"] + "\" is already used by " + listed_in + "["
+                        + str(seen[item["id"]]) + "]" + rule)
+    else:
+        seen[item["id"]] = index
+
+
 def _check_keys(obj, known, where, problems, elsewhere=None):
     for key in sorted(obj):
         if key in known or key.startswith("_"):  # "_note": ... is an author's comment
@@ -178,14 +190,7 @@ def _check_question(q, n, seen, problems):
     if type(q) is not dict:
         problems.append(where + ": a question must be an object { ... }, found " + _show(q))
         return
-    problem = _id_problem(q.get("id"))
-    if problem:
-        problems.append(where + ": " + problem)
-    elif q["id"] in seen:
-        problems.append(where + ": the id \"" + q["id"] + "\" is already used by questions["
-                        + str(seen[q["id"]]) + "]; ids must be unique")
-    else:
-        seen[q["id"]] = n
+    _check_unique_id(q, n, seen, where, "questions", "; ids must be unique", problems)
     kind = q.get("type")
     if kind is None:
         problems.append(where + ": missing \"type\"; use one of " + _quoted(TYPES))
@@ -243,14 +248,7 @@ def _check_choices(q, kind, where, problems):
             problems.append(at + ": a choice must be an object { ... }, found " + _show(c))
             continue
         _check_keys(c, CHOICE_KEYS, at, problems)
-        problem = _id_problem(c.get("id"))
-        if problem:
-            problems.append(at + ": " + problem)
-        elif c["id"] in seen:
-            problems.append(at + ": the id \"" + c["id"] + "\" is already used by choices["
-                            + str(seen[c["id"]]) + "] of this question; choice ids must be unique")
-        else:
-            seen[c["id"]] = m
+        _check_unique_id(c, m, seen, at, "choices", " of this question; choice ids must be unique", problems)
         if not _is_text(c.get("text")):
             problems.append(at + ": " + ("missing \"text\"" if "text" not in c
                                          else "\"text\" must be non-empty text, found " + _show(c["text"])))
