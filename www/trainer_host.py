@@ -144,14 +144,17 @@ class Snapshots:
 
 
 async def interpreter(loader, options, snapshots):
-    """A Pyodide interpreter, restored from a kept snapshot when there is a usable one; sets report["boot"]."""
+    """A Pyodide interpreter, restored from a kept snapshot when there is a usable one; sets report["boot"]. Also
+    says whether a snapshot may be made for the next visit."""
+    def plain_boot():
+        return finished(loader.loadPyodide(to_js(options)), "starting Pyodide", BOOT_TIMEOUT_MS)
     if snapshots is None:
-        return await finished(loader.loadPyodide(to_js(options)), "starting Pyodide", BOOT_TIMEOUT_MS), False
+        return await plain_boot(), False
     try:
         data, found, refused = await snapshots.kept()
     except Exception as e:  # storage that opened but cannot be read: start as if there were none, keep nothing
         report["storage_error"] = str(e)
-        return await finished(loader.loadPyodide(to_js(options)), "starting Pyodide", BOOT_TIMEOUT_MS), False
+        return await plain_boot(), False
     if data is not None:
         restored, problem = await settled(loader.loadPyodide(to_js(dict(options, _loadSnapshot=data))),
                                           RESTORE_TIMEOUT_MS)
@@ -165,7 +168,7 @@ async def interpreter(loader, options, snapshots):
         except Exception as e:
             report["storage_error"] = str(e)
     report["boot"] = "fallback" if found else "boot"
-    return await finished(loader.loadPyodide(to_js(options)), "starting Pyodide", BOOT_TIMEOUT_MS), not refused
+    return await plain_boot(), not refused
 
 
 async def install(py, base):
