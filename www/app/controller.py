@@ -47,6 +47,7 @@ class Controller(TrainingLoop):
         self.refs, self.tokens_per_step, self.vocab_size = {}, 0, 0
         self.state = "loading"
         self.pause_requested = self.building = False
+        self.queued_builds = 0    # setup() calls waiting for the build in progress
         self.setup_timer = None
         self.store = None         # the RunStore keeping the run across a reload (main.py sets it)
         self.lr_changed = False   # the learner edited the learning rate while training: apply it between chunks
@@ -111,8 +112,10 @@ class Controller(TrainingLoop):
     async def setup(self, announce=True):
         """(Re)build the model from the form. Bad settings leave the current model and its progress untouched.
         `announce`: True for the "Ready" message, or the message to show instead, once the model exists."""
+        self.queued_builds += 1
         while self.building:  # one rebuild at a time: the last request must also be the last to land
             await asyncio.sleep(0.05)
+        self.queued_builds -= 1
         self.building = True
         try:
             return await self.build(announce)
@@ -147,6 +150,8 @@ class Controller(TrainingLoop):
         self.take_over(res, text if text is not None and len(text) <= run_script.INLINE_TEXT_CHARS else None)
         el("reset").classList.remove("attention")
         await self.refresh_views()
+        if self.queued_builds:  # a newer build waits: announcing this model now would name the wrong one
+            return True
         if announce is True:
             self.status(f"Ready: a {self.run['model']} model with {res['params']:,} weights, on a text of "
                         f"{res['train_chars'] + res['val_chars']:,} characters ({res['vocab_size']} different ones). "
