@@ -1,7 +1,8 @@
 """Assembling the page's browser runtime into www/vendor/, from the versions pinned in package.json and
 package-lock.json (the one place every npm pin lives).
 
-    vendor/pyodide/      Pyodide, and the Pyodide packages the worker loads (see pyodide_packages)
+    vendor/pyodide/      Pyodide, the Pyodide packages the worker loads (see pyodide_packages), and numpy made
+                         ready to unpack into site-packages, with its bytecode (numpy-site.zip, see pyodide_site)
     vendor/pyscript/     PyScript, patched to live without IndexedDB (see pyscript_patch)
     vendor/micropython/  MicroPython for the page's main thread
     vendor/chart2music/  chart2music's browser build (the global c2mChart): the loss curve as sound
@@ -16,7 +17,7 @@ import json
 import shutil
 import subprocess
 
-from . import pyodide_packages, pyscript_patch
+from . import pyodide_packages, pyodide_site, pyscript_patch
 from .charlm_pack import build_charlm_wheel, build_charlm_zip
 from .errors import SetupError
 from .paths import NODE_MODULES, ROOT, VENDOR
@@ -51,7 +52,8 @@ def runtime_stamp(root=ROOT):
     carrier, the PyScript patch and chart2music's file and sha256. Any change re-assembles the runtime."""
     h = hashlib.sha256((root / "package-lock.json").read_bytes())
     h.update(json.dumps([pyodide_packages.CARRIER, pyodide_packages.PACKAGES, pyscript_patch.PATCHES,
-                         CHART2MUSIC, CHART2MUSIC_SHIPPED]).encode())
+                         CHART2MUSIC, CHART2MUSIC_SHIPPED, pyodide_site.NOT_AT_RUN_TIME, pyodide_site.NODE_LOADER,
+                         pyodide_site.COMPILER.read_text(encoding="utf-8")]).encode())
     return h.hexdigest()
 
 
@@ -94,6 +96,8 @@ def assemble(force=False, vendor=VENDOR, root=ROOT, modules=NODE_MODULES):
     if not force and stamp_file.exists() and stamp_file.read_text() == stamp:
         if not (vendor / "pyodide" / SNAPSHOT_STAMP).is_file():
             write_snapshot_stamp(vendor / "pyodide")
+        if not (vendor / "pyodide" / pyodide_site.SITE_ARCHIVE).is_file():
+            pyodide_site.build_site_archive(vendor / "pyodide")
         build_charlm_zip(vendor)
         build_charlm_wheel(vendor)
         return
@@ -126,6 +130,7 @@ def assemble(force=False, vendor=VENDOR, root=ROOT, modules=NODE_MODULES):
             missing.append(entry)
     if missing:
         pyodide_packages.fetch(missing, staging / "pyodide")
+    pyodide_site.build_site_archive(staging / "pyodide")
     shutil.rmtree(vendor, ignore_errors=True)
     staging.rename(vendor)
     build_charlm_zip(vendor)
@@ -142,6 +147,8 @@ def runtime_files(vendor=VENDOR):
     out += [(vendor / "micropython" / name, f"micropython/{name}") for name in MICROPYTHON_FILES]
     out.append((vendor / CHART2MUSIC_SHIPPED, CHART2MUSIC_SHIPPED))
     lock = json.loads((vendor / "pyodide" / "pyodide-lock.json").read_text())
-    for name in PYODIDE_FILES + [SNAPSHOT_STAMP] + [e["file_name"] for e in pyodide_packages.packages_needed(lock)]:
+    # numpy goes as the site archive made from its wheel; the other packages as Pyodide's loadPackage takes them.
+    packages = [e["file_name"] for e in pyodide_packages.packages_needed(lock) if e["name"] != "numpy"]
+    for name in PYODIDE_FILES + [SNAPSHOT_STAMP, pyodide_site.SITE_ARCHIVE] + packages:
         out.append((vendor / "pyodide" / name, f"pyodide/{name}"))
     return out

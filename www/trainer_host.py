@@ -26,11 +26,10 @@ import snapshot_rules as rules
 from jsffi import create_proxy, to_js
 
 RUNTIME = "vendor/pyodide/"          # Pyodide's folder, relative to the page
-MANIFEST = "worker.json"             # the Pyodide side's packages and files
+MANIFEST = "worker.json"             # the Pyodide side's archives and files
 IDLE_MS = 3000                       # make a snapshot only after the page has left the worker alone this long
 RESTORE_TIMEOUT_MS = 30_000          # a restore takes well under a second; give up on one that never settles
-BOOT_TIMEOUT_MS = 300_000            # a Pyodide boot or numpy that has not arrived after this long never will
-HOME = "/home/pyodide/"
+BOOT_TIMEOUT_MS = 300_000            # a Pyodide boot or a download that has not come after this long never will
 
 booting = None                       # the task that boots Pyodide, started by start()
 report = {"boot": "plain"}           # what the "boot" call answers: the path taken and how long each part took
@@ -41,9 +40,10 @@ def now():
     return js.performance.now()
 
 
-async def fetched(url, kind):
-    """The text (kind "text") or the bytes (an ArrayBuffer) at `url`, or RuntimeError naming what failed."""
-    response = await finished(js.fetch(url), f"fetching {url}")
+async def fetched(url, kind, ms=None):
+    """The text (kind "text") or the bytes (an ArrayBuffer) at `url`, or RuntimeError naming what failed (or that
+    no answer came within `ms`)."""
+    response = await finished(js.fetch(url), f"fetching {url}", ms)
     if not response.ok:
         raise RuntimeError(f"{url} answered {response.status}")
     return await finished(response.text() if kind == "text" else response.arrayBuffer(), f"reading {url}")
@@ -172,17 +172,19 @@ async def interpreter(loader, options, snapshots):
 
 
 async def install(py, base):
-    """numpy, charlm and the worker's modules, as worker.json lists them; an entry mapped to "./*" is an archive
-    unpacked into the interpreter's home, any other is one file written there."""
+    """numpy, charlm and the worker's modules, as worker.json lists them: a target ending in "/" is the folder a zip
+    is unpacked into (numpy's into site-packages, made at set-up by site_tools/pyodide_site.py), any other is the
+    file to write. Every download starts at once and each is unpacked as soon as it is in, so the transfers overlap
+    the unpacking, the one part that needs this thread."""
     manifest = json.loads(await fetched(js.URL.new(MANIFEST, base).href, "text"))
-    loading = py.loadPackage(to_js(manifest["packages"]))
-    for source, target in manifest["files"].items():
-        data = await fetched(js.URL.new(source, base).href, "bytes")
-        if target == "./*":
-            py.unpackArchive(data, "zip", to_js({"extractDir": HOME}))
+    arriving = [(target, asyncio.create_task(fetched(js.URL.new(source, base).href, "bytes", BOOT_TIMEOUT_MS)))
+                for source, target in manifest["files"].items()]
+    for target, download in arriving:
+        data = await download
+        if target.endswith("/"):
+            py.unpackArchive(data, "zip", to_js({"extractDir": target}))
         else:
-            py.FS.writeFile(HOME + target.lstrip("./"), js.Uint8Array.new(data))
-    await finished(loading, "loading numpy", BOOT_TIMEOUT_MS)
+            py.FS.writeFile(target, js.Uint8Array.new(data))
 
 
 async def boot(base):

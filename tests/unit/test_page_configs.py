@@ -6,7 +6,10 @@ import ast
 import json
 from pathlib import Path
 
+from site_tools import pyodide_site
+
 WWW = Path(__file__).resolve().parents[2] / "www"
+HOME = "/home/pyodide/"  # Pyodide's working folder, on its sys.path
 
 
 def imported(path):
@@ -30,7 +33,11 @@ def test_worker_manifest_lists_the_worker_and_every_worker_module():
     files = json.loads((WWW / "worker.json").read_text())["files"]
     listed = {Path(k).name for k in files if k.endswith(".py")}
     assert listed == {"worker.py"} | {p.name for p in WWW.glob("worker_*.py")}
-    assert files["./vendor/charlm.zip"] == "./*"  # unpacked whole into the worker's home (trainer_host.install)
+    # The archives are unpacked whole (trainer_host.install): charlm into the worker's home, beside the worker's
+    # modules, and numpy where Pyodide's own site-packages is (the Pyodide test checks that folder is the real one).
+    assert files["./vendor/charlm.zip"] == HOME
+    assert all(target == HOME + Path(source).name for source, target in files.items() if source.endswith(".py"))
+    assert files["./vendor/pyodide/" + pyodide_site.SITE_ARCHIVE] == pyodide_site.SITE_PACKAGES
 
 
 def test_host_config_lists_every_page_module_the_host_imports():

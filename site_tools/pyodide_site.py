@@ -1,0 +1,92 @@
+"""numpy for the worker as a zip to unpack straight into Pyodide's site-packages: vendor/pyodide/numpy-site.zip.
+
+Why not `loadPackage("numpy")`: starting the page is CPU-bound, and most of numpy's share of it went on work a
+learner's browser need not do at every visit.
+  - loadPackage compiles all 19 of numpy's extension modules before anything is imported. Unpacked as a plain
+    archive, each extension is compiled when Python first imports it (a worker may compile synchronously), and
+    charlm never imports some of them (fft, the test modules).
+  - Importing numpy compiled 90-odd modules from source every time. The archive carries each module's bytecode as
+    well, compiled at set-up by the same Pyodide the page runs, so the import reads it instead. The bytecode is
+    "checked-hash" (PEP 552): Python uses it only while its source hashes to the value it records, and otherwise
+    recompiles, so a mismatch can only cost time, never run stale code.
+Compiling needs node to run Pyodide; without it the zip is made without bytecode and the page only imports more
+slowly. The zip is made from the wheel that set-up has verified against Pyodide's lock (pyodide_packages), and
+holds everything in it but C headers, Cython declarations and type stubs, which nothing imports at run time.
+"""
+
+import shutil
+import subprocess
+import tempfile
+import zipfile
+from pathlib import Path
+
+from .pyodide_packages import say
+from .zips import write_entry
+
+SITE_ARCHIVE = "numpy-site.zip"
+SITE_PACKAGES = "/lib/python3.12/site-packages/"  # Pyodide 0.27's (site.getsitepackages()); the worker unpacks here
+NOT_AT_RUN_TIME = (".pyi", ".pxd", ".pyx", ".h", ".c")
+COMPILER = Path(__file__).with_name("pyodide_compile.py")  # runs inside Pyodide
+
+# The smallest loader that runs COMPILER inside Pyodide under node, with the work folder mounted at /work. Everything
+# it does is in COMPILER, in Python.
+NODE_LOADER = """
+const [indexURL, work, script] = process.argv.slice(1);
+const { readFileSync } = await import("fs");
+const { loadPyodide } = await import(indexURL + "/pyodide.mjs");
+const py = await loadPyodide({ indexURL: indexURL + "/" });
+py.FS.mkdir("/work");
+py.FS.mount(py.FS.filesystems.NODEFS, { root: work }, "/work");
+await py.runPythonAsync(readFileSync(script, "utf8"));
+"""
+
+
+def run_time_files(wheel):
+    """(name, bytes) of every file in the numpy wheel that the interpreter may read at run time, sorted by name."""
+    with zipfile.ZipFile(wheel) as z:
+        return [(name, z.read(name)) for name in sorted(z.namelist())
+                if not name.endswith("/") and not name.endswith(NOT_AT_RUN_TIME)]
+
+
+def run_in_pyodide(pyodide_dir, work, script, timeout=300):
+    """Run the Python file `script` inside Pyodide under node, with the folder `work` mounted at /work; the
+    finished process (node must be installed)."""
+    return subprocess.run(["node", "--input-type=module", "-e", NODE_LOADER, str(Path(pyodide_dir).resolve()),
+                           str(work), str(script)], capture_output=True, text=True, timeout=timeout)
+
+
+def compile_in_pyodide(pyodide_dir, files):
+    """{pyc path: bytes} for the .py files among `files`, compiled by Pyodide under node; {} (and why, said on the
+    set-up's output) when node is missing or the compile fails."""
+    if not shutil.which("node"):
+        say("node is not installed: numpy-site.zip is made without bytecode (the page imports numpy more slowly)")
+        return {}
+    with tempfile.TemporaryDirectory() as work:
+        with zipfile.ZipFile(Path(work) / "sources.zip", "w") as z:
+            for name, data in files:
+                if name.endswith(".py"):
+                    z.writestr(name, data)
+        run = run_in_pyodide(pyodide_dir, work, COMPILER)
+        out = Path(work) / "bytecode.zip"
+        if run.returncode != 0 or not out.is_file():
+            say("compiling numpy's bytecode in Pyodide failed; numpy-site.zip is made without it:\n"
+                + (run.stderr or run.stdout)[-1500:])
+            return {}
+        with zipfile.ZipFile(out) as z:
+            return {name: z.read(name) for name in z.namelist()}
+
+
+def build_site_archive(pyodide_dir):
+    """Write vendor/pyodide/numpy-site.zip from the verified numpy wheel there (see the module's docstring)."""
+    pyodide_dir = Path(pyodide_dir)
+    wheel = next(pyodide_dir.glob("numpy-*.whl"))
+    files = run_time_files(wheel)
+    bytecode = compile_in_pyodide(pyodide_dir, files)
+    out = pyodide_dir / SITE_ARCHIVE
+    tmp = out.with_name(out.name + ".tmp")
+    with zipfile.ZipFile(tmp, "w") as z:
+        for name, data in sorted(files + list(bytecode.items())):
+            write_entry(z, name, data)
+    tmp.replace(out)
+    say(f"{SITE_ARCHIVE}: {len(files)} files of {wheel.name}, bytecode for {len(bytecode)} modules")
+    return out

@@ -1,0 +1,79 @@
+"""numpy as the worker installs it: the archive set-up makes from the verified wheel (site_tools/pyodide_site.py),
+unpacked into a fresh Pyodide with no loadPackage, imports from its own bytecode and computes what CPython's numpy
+computes."""
+
+import json
+import shutil
+import zipfile
+
+import numpy as np
+import pytest
+
+from site_tools import pyodide_site
+from site_tools.paths import VENDOR
+
+PYODIDE = VENDOR / "pyodide"
+ARCHIVE = PYODIDE / pyodide_site.SITE_ARCHIVE
+needs_archive = pytest.mark.skipif(not ARCHIVE.is_file(), reason="needs the runtime (python3 serve.py --setup)")
+
+# Runs inside Pyodide. Counts every module Python compiles from source while numpy is imported: with the archive's
+# bytecode in place there should be none. Also checks each bytecode file against its source, as Python will.
+CHECK = """
+import importlib.machinery, importlib.util, json, site, zipfile
+
+compiled = []
+from_source = importlib.machinery.SourceFileLoader.source_to_code
+def counted(self, data, path, *args, **kwargs):
+    compiled.append(path)
+    return from_source(self, data, path, *args, **kwargs)
+importlib.machinery.SourceFileLoader.source_to_code = counted
+
+site_dir = site.getsitepackages()[0] + "/"
+archive = zipfile.ZipFile("/work/numpy-site.zip")
+archive.extractall(site_dir)
+stale = []
+for name in archive.namelist():
+    if name.endswith(".pyc"):
+        source = name.replace("__pycache__/", "").replace(".cpython-312.pyc", ".py")
+        pyc = archive.read(name)
+        if (pyc[:4] != importlib.util.MAGIC_NUMBER or int.from_bytes(pyc[4:8], "little") != 0b11
+                or pyc[8:16] != importlib.util.source_hash(archive.read(source))):
+            stale.append(name)
+
+import numpy as np
+x = np.arange(12, dtype=np.float32).reshape(3, 4)
+json.dump({"site": site_dir, "compiled": [p for p in compiled if "/numpy/" in p], "stale": stale,
+           "version": np.__version__, "product": (x @ x.T).tolist(),
+           "draws": np.random.default_rng(7).integers(0, 1000, 6).tolist()}, open("/work/out.json", "w"))
+"""
+
+
+def test_the_archive_keeps_what_runs_and_drops_headers_stubs_and_declarations():
+    wheel = next(PYODIDE.glob("numpy-*.whl"), None)
+    if wheel is None:
+        pytest.skip("needs the runtime (python3 serve.py --setup)")
+    kept = {name for name, _ in pyodide_site.run_time_files(wheel)}
+    every = set(zipfile.ZipFile(wheel).namelist())
+    assert {n for n in every if n.endswith((".py", ".so"))} <= kept
+    assert kept == {n for n in every if not n.endswith(("/",) + pyodide_site.NOT_AT_RUN_TIME)}
+    assert "numpy/__init__.pyi" in every and "numpy/__init__.pyi" not in kept
+
+
+@needs_archive
+def test_numpy_from_the_archive_imports_from_its_bytecode_and_computes_as_cpython_does(tmp_path):
+    if not shutil.which("node"):
+        pytest.skip("needs node")
+    names = zipfile.ZipFile(ARCHIVE).namelist()
+    sources = [n for n in names if n.endswith(".py")]
+    assert len([n for n in names if n.endswith(".pyc")]) == len(sources) > 100  # set-up had node: all compiled
+    shutil.copyfile(ARCHIVE, tmp_path / "numpy-site.zip")
+    (tmp_path / "check.py").write_text(CHECK, encoding="utf-8")
+    run = pyodide_site.run_in_pyodide(PYODIDE, tmp_path, tmp_path / "check.py")
+    assert run.returncode == 0, run.stderr[-3000:]
+    got = json.loads((tmp_path / "out.json").read_text())
+    assert got["site"] == pyodide_site.SITE_PACKAGES  # where worker.json has the host unpack it
+    assert got["stale"] == [] and got["compiled"] == []
+    assert got["version"] == "2.0.2"
+    x = np.arange(12, dtype=np.float32).reshape(3, 4)
+    assert got["product"] == (x @ x.T).tolist()
+    assert got["draws"] == np.random.default_rng(7).integers(0, 1000, 6).tolist()
