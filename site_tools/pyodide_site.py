@@ -33,7 +33,8 @@ COMPILER = Path(__file__).with_name("pyodide_compile.py")  # runs inside Pyodide
 NODE_LOADER = """
 const [indexURL, work, script] = process.argv.slice(1);
 const { readFileSync } = await import("fs");
-const { loadPyodide } = await import(indexURL + "/pyodide.mjs");
+const { pathToFileURL } = await import("url");
+const { loadPyodide } = await import(pathToFileURL(indexURL + "/pyodide.mjs"));
 const py = await loadPyodide({ indexURL: indexURL + "/" });
 py.FS.mkdir("/work");
 py.FS.mount(py.FS.filesystems.NODEFS, { root: work }, "/work");
