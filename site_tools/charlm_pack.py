@@ -1,16 +1,19 @@
 """charlm packed two ways: charlm.zip for the page's worker, and a wheel the learner can download and install.
 
 Both are written byte for byte reproducibly (one timestamp, sorted entries) and rebuilt whenever a charlm source
-is newer than them, so editing charlm and reloading the page just works.
+is newer than them, so editing charlm and reloading the page just works (the zip's bytecode, compiled in Pyodide,
+takes a few seconds more).
 """
 
 import ast
 import base64
 import hashlib
 import zipfile
+from pathlib import Path
 
 from .paths import CHARLM, VENDOR
-from .zips import write_entry
+from .pyodide_site import COMPILER, WORKER_HOME, compile_in_pyodide
+from .zips import up_to_date, write_entry
 
 DISTRIBUTION = "charlm-lesson"    # the name on PyPI is taken by an unrelated project; the import name is charlm
 SUMMARY = "A tiny next-character language model trainer in pure numpy (the charlm lesson's package)."
@@ -41,11 +44,14 @@ def wheel_url(package=CHARLM):
     return "vendor/" + wheel_name(package)
 
 
-def pack_charlm(out, package=CHARLM):
-    """charlm's sources as the zip the worker unpacks onto Pyodide's file system."""
+def pack_charlm(out, package=CHARLM, pyodide_dir=VENDOR / "pyodide"):
+    """charlm's sources as the zip the worker unpacks into its home, with each module's bytecode when set-up can
+    compile it (pyodide_site.compile_in_pyodide: checked-hash, so it is used only while it matches its source)."""
+    files = [(p.relative_to(package.parent).as_posix(), p.read_bytes()) for p in charlm_sources(package)]
+    bytecode = compile_in_pyodide(pyodide_dir, files, WORKER_HOME, "charlm.zip")
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        for p in charlm_sources(package):
-            write_entry(z, p.relative_to(package.parent).as_posix(), p.read_bytes())
+        for name, data in sorted(files + list(bytecode.items())):
+            write_entry(z, name, data)
 
 
 def pack_wheel(out, package=CHARLM):
@@ -69,13 +75,9 @@ def pack_wheel(out, package=CHARLM):
 
 
 def _fresh(out, pack, package):
-    """Rebuild `out` with `pack` unless it is newer than every charlm source; written aside, then moved in."""
-    if out.exists() and all(p.stat().st_mtime <= out.stat().st_mtime for p in charlm_sources(package)):
-        return out
-    tmp = out.with_name(out.name + ".tmp")
-    pack(tmp, package)
-    tmp.replace(out)
-    return out
+    """`out` rebuilt with `pack` unless it is newer than every charlm source and the code that packs it."""
+    packing = [Path(__file__), COMPILER]
+    return up_to_date(out, lambda path: pack(path, package), charlm_sources(package) + packing)
 
 
 def build_charlm_zip(vendor=VENDOR, package=CHARLM):

@@ -25,6 +25,7 @@ from .zips import write_entry
 
 SITE_ARCHIVE = "numpy-site.zip"
 SITE_PACKAGES = "/lib/python3.12/site-packages/"  # Pyodide 0.27's (site.getsitepackages()); the worker unpacks here
+WORKER_HOME = "/home/pyodide/"                    # Pyodide's working folder, on its sys.path: charlm and the worker
 NOT_AT_RUN_TIME = (".pyi", ".pxd", ".pyx", ".h", ".c")
 COMPILER = Path(__file__).with_name("pyodide_compile.py")  # runs inside Pyodide
 
@@ -56,13 +57,15 @@ def run_in_pyodide(pyodide_dir, work, script, timeout=300):
                            str(work), str(script)], capture_output=True, text=True, timeout=timeout)
 
 
-def compile_in_pyodide(pyodide_dir, files):
-    """{pyc path: bytes} for the .py files among `files`, compiled by Pyodide under node; {} (and why, said on the
-    set-up's output) when node is missing or the compile fails."""
-    if not shutil.which("node"):
-        say("node is not installed: numpy-site.zip is made without bytecode (the page imports numpy more slowly)")
+def compile_in_pyodide(pyodide_dir, files, folder, what):
+    """{pyc path: bytes} for the .py files among `files` (paths relative to `folder`, where the worker will put
+    them), compiled by Pyodide under node; {} when node or the runtime is missing or the compile fails, saying so
+    on the set-up's output, since `what` (the archive being made) then only makes the page import more slowly."""
+    if not shutil.which("node") or not (Path(pyodide_dir) / "pyodide.mjs").is_file():
+        say(f"{what} is made without bytecode: it needs node and the Pyodide runtime (the page imports more slowly)")
         return {}
     with tempfile.TemporaryDirectory() as work:
+        (Path(work) / "folder.txt").write_text(folder, encoding="utf-8")
         with zipfile.ZipFile(Path(work) / "sources.zip", "w") as z:
             for name, data in files:
                 if name.endswith(".py"):
@@ -70,7 +73,7 @@ def compile_in_pyodide(pyodide_dir, files):
         run = run_in_pyodide(pyodide_dir, work, COMPILER)
         out = Path(work) / "bytecode.zip"
         if run.returncode != 0 or not out.is_file():
-            say("compiling numpy's bytecode in Pyodide failed; numpy-site.zip is made without it:\n"
+            say(f"compiling bytecode for {what} in Pyodide failed; it is made without:\n"
                 + (run.stderr or run.stdout)[-1500:])
             return {}
         with zipfile.ZipFile(out) as z:
@@ -82,7 +85,7 @@ def build_site_archive(pyodide_dir):
     pyodide_dir = Path(pyodide_dir)
     wheel = next(pyodide_dir.glob("numpy-*.whl"))
     files = run_time_files(wheel)
-    bytecode = compile_in_pyodide(pyodide_dir, files)
+    bytecode = compile_in_pyodide(pyodide_dir, files, SITE_PACKAGES, SITE_ARCHIVE)
     out = pyodide_dir / SITE_ARCHIVE
     tmp = out.with_name(out.name + ".tmp")
     with zipfile.ZipFile(tmp, "w") as z:

@@ -7,6 +7,7 @@ package-lock.json (the one place every npm pin lives).
     vendor/micropython/  MicroPython for the page's main thread
     vendor/chart2music/  chart2music's browser build (the global c2mChart): the loss curve as sound
     vendor/charlm.zip, vendor/charlm_lesson-*.whl   charlm for the worker and for the learner (see charlm_pack)
+    vendor/app.zip       the page's main-thread modules, as one download (see app_pack)
 
 Set-up is idempotent: a stamp of everything that decides this content makes a second run a quick check. Nothing
 under vendor/ is a symbolic link: files are copied, so the server and the exports can refuse every link.
@@ -18,6 +19,7 @@ import shutil
 import subprocess
 
 from . import pyodide_packages, pyodide_site, pyscript_patch
+from .app_pack import build_app_zip
 from .charlm_pack import build_charlm_wheel, build_charlm_zip
 from .errors import SetupError
 from .paths import NODE_MODULES, ROOT, VENDOR
@@ -99,6 +101,7 @@ def assemble(force=False, vendor=VENDOR, root=ROOT, modules=NODE_MODULES):
         if not (vendor / "pyodide" / pyodide_site.SITE_ARCHIVE).is_file():
             pyodide_site.build_site_archive(vendor / "pyodide")
         build_charlm_zip(vendor)
+        build_app_zip(vendor)
         build_charlm_wheel(vendor)
         return
     if force or not npm_packages_match(root, modules):
@@ -134,6 +137,7 @@ def assemble(force=False, vendor=VENDOR, root=ROOT, modules=NODE_MODULES):
     shutil.rmtree(vendor, ignore_errors=True)
     staging.rename(vendor)
     build_charlm_zip(vendor)
+    build_app_zip(vendor)
     build_charlm_wheel(vendor)
     stamp_file.write_text(stamp)
     say(f"runtime ready: Pyodide {lock['info']['version']}, " + ", ".join(e["file_name"] for e in entries))

@@ -1,8 +1,9 @@
 """`--build`: the page as a self-contained static site, for any static host or an LMS.
 
 What goes in: the page's own files under www/ (no hidden files, no caches), the runtime it loads (runtime_files),
-charlm packed fresh for the worker and for the learner's download, and the quiz. Symbolic links are left out, the
-rule the server follows too: a link could point anywhere on the author's machine (ln -s /etc/passwd www/x.txt).
+charlm packed fresh for the worker and for the learner's download, the page's modules packed fresh as the one zip
+the page loads (app_pack), and the quiz. Symbolic links are left out, the rule the server follows too: a link could
+point anywhere on the author's machine (ln -s /etc/passwd www/x.txt).
 """
 
 import os
@@ -10,6 +11,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from .app_pack import pack_app
 from .charlm_pack import pack_charlm, pack_wheel, wheel_name
 from .errors import ExportError, describe_os_error, refuse_path_under_a_file
 from .paths import QUIZ, ROOT, VENDOR, WWW
@@ -23,14 +25,15 @@ RENAMED = {"micropython.mjs": "micropython.js", "pyodide.mjs": "pyodide.js"}
 
 
 def page_files(www=WWW):
-    """(file, path in the site) for the page's own files: no hidden names, caches or links, nothing of vendor/."""
+    """(file, path in the site) for the page's own files: no hidden names, caches or links, nothing of vendor/, and
+    not the modules of app/, which the page loads as vendor/app.zip."""
     www = Path(www)
     out = []
     for folder, dirs, files in os.walk(www):  # os.walk does not descend into linked folders
         here = Path(folder)
         rel_dir = here.relative_to(www)
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__"
-                         and not (rel_dir == Path(".") and d in ("vendor", "vendor.tmp"))
+                         and not (rel_dir == Path(".") and d in ("vendor", "vendor.tmp", "app"))
                          and not (here / d).is_symlink())
         for name in sorted(files):
             p = here / name
@@ -81,6 +84,7 @@ def _write_site(staging, www, vendor, quiz):
             shutil.copyfile(src, out)
     shutil.copyfile(quiz, staging / "quiz.json")
     pack_charlm(staging / "vendor" / "charlm.zip")
+    pack_app(staging / "vendor" / "app.zip", Path(www) / "app")
     pack_wheel(staging / "vendor" / wheel_name())
     (staging / BUILD_MARKER).write_text("Made by `python3 serve.py --build`; a rebuild replaces this folder.\n")
     staging.chmod(0o755)

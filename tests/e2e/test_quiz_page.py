@@ -4,7 +4,9 @@ replaced quiz files, and the keyboard. Expected scores come from quiz.json throu
 The quiz does not wait for the trainer, so most pages here are used as soon as #quiz is ready.
 """
 
+import io
 import json
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ import pytest
 from app import quiz as quiz_mod
 from app import quiz_schema, quiz_score
 from harness import BOOT_TIMEOUT_MS, answer_quiz, wait_until
+from site_tools.app_pack import app_sources
 
 ROOT = Path(__file__).resolve().parents[2]
 QUIZ_TEXT = (ROOT / "quiz.json").read_text(encoding="utf-8")
@@ -260,8 +263,14 @@ def test_a_broken_trainer_script_leaves_the_quiz_working(browser, server_url):
 
 def test_a_broken_quiz_module_says_so_and_the_trainer_still_trains(browser, server_url):
     context = browser.new_context()
-    context.route("**/app/quiz_view.py", lambda route: route.fulfill(
-        status=200, content_type="text/plain", body="raise RuntimeError('the quiz module is broken')\n"))
+    # The page's modules arrive as one zip (site_tools/app_pack.py): serve one whose quiz module raises.
+    broken = io.BytesIO()
+    with zipfile.ZipFile(broken, "w") as z:
+        for p in app_sources():
+            z.writestr(p.name, "raise RuntimeError('the quiz module is broken')\n" if p.name == "quiz_view.py"
+                       else p.read_bytes())
+    context.route("**/vendor/app.zip", lambda route: route.fulfill(
+        status=200, content_type="application/zip", body=broken.getvalue()))
     try:
         page = open_quiz(browser, server_url + "/", context=context)
         assert page.get_attribute("#quiz", "data-state") == "error"

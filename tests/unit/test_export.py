@@ -137,19 +137,33 @@ def site(tmp_path_factory):
     return dest, files
 
 
+def bytecode_of(source):
+    """Where Pyodide's Python 3.12 keeps the bytecode of the module at `source` (importlib's cache_from_source)."""
+    folder, _, name = source.rpartition("/")
+    return f"{folder}/__pycache__/{name[:-3]}.cpython-312.pyc"
+
+
 @NEEDS_RUNTIME
 def test_site_has_the_page_the_quiz_the_runtime_and_a_fresh_charlm(site):
     dest, files = site
     for name in ("index.html", "main.py", "quiz_main.py", "worker.py", "trainer_host.py", "snapshot_rules.py",
-                 "style.css", "app/quiz_view.py",
+                 "style.css", "vendor/app.zip",
                  "vendor/pyscript/core.js", "vendor/pyodide/pyodide.asm.wasm", "vendor/micropython/micropython.wasm"):
         assert name in files
+    assert not [f for f in files if f.startswith("app/")]  # the page loads its modules as vendor/app.zip
     assert (dest / "quiz.json").read_bytes() == (ROOT / "quiz.json").read_bytes()
     sources = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "charlm").rglob("*")
                      if p.suffix in (".py", ".txt") and "__pycache__" not in p.parts)
     with zipfile.ZipFile(dest / "vendor" / "charlm.zip") as z:
-        assert sorted(z.namelist()) == sources
+        names = z.namelist()
+        assert sorted(n for n in names if not n.endswith(".pyc")) == sources
+        # and, set-up having node, each module's bytecode beside it (pyodide_site.compile_in_pyodide)
+        assert sorted(n for n in names if n.endswith(".pyc")) == sorted(
+            bytecode_of(n) for n in sources if n.endswith(".py"))
         assert z.read("charlm/__init__.py") == (ROOT / "charlm" / "__init__.py").read_bytes()
+    with zipfile.ZipFile(dest / "vendor" / "app.zip") as z:
+        assert sorted(z.namelist()) == sorted(p.name for p in (ROOT / "www" / "app").glob("*.py"))
+        assert z.read("quiz_view.py") == (ROOT / "www" / "app" / "quiz_view.py").read_bytes()
 
 
 @NEEDS_RUNTIME

@@ -11,6 +11,7 @@ import pytest
 
 import serve
 from site_tools import charlm_pack, site
+from site_tools.app_pack import app_sources
 from site_tools.paths import VENDOR, WWW
 from site_tools.scorm import make_scorm
 from site_tools.site import build_site, page_files
@@ -24,7 +25,7 @@ PASSWD = Path("/etc/passwd")
 def linked_www(tmp_path):
     """A copy of the page with the links of the hostile-input report: a file, a folder and a link inside."""
     www = tmp_path / "www"
-    for src, rel in page_files(WWW):
+    for src, rel in page_files(WWW) + [(p, f"app/{p.name}") for p in app_sources()]:
         (www / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(src, www / rel)
     (www / "evil.txt").symlink_to(PASSWD)
@@ -46,6 +47,8 @@ def test_the_built_site_leaves_symlinks_out(linked_www, tmp_path):
     assert "index.html" in files and "main.py" in files
     assert_no_links(files, lambda n: (dest / n).read_bytes())
     assert not [p for p in dest.rglob("*") if p.is_symlink()]
+    with zipfile.ZipFile(dest / "vendor" / "app.zip") as z:  # nor into the page's modules
+        assert "again.py" not in z.namelist() and "quiz.py" in z.namelist()
 
 
 @NEEDS_RUNTIME

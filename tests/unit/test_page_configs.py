@@ -6,10 +6,10 @@ import ast
 import json
 from pathlib import Path
 
-from site_tools import pyodide_site
+from site_tools import app_pack, pyodide_site
 
 WWW = Path(__file__).resolve().parents[2] / "www"
-HOME = "/home/pyodide/"  # Pyodide's working folder, on its sys.path
+HOME = pyodide_site.WORKER_HOME
 
 
 def imported(path):
@@ -23,10 +23,10 @@ def imported(path):
     return names
 
 
-def test_main_thread_config_lists_every_app_module():
+def test_main_thread_config_loads_every_app_module_as_one_zip():
     files = json.loads((WWW / "main.json").read_text())["files"]
-    listed = {k.split("/", 1)[1] for k in files if k.startswith("{APP}/")}
-    assert listed == {p.name for p in (WWW / "app").glob("*.py")}
+    assert files == {"./vendor/app.zip": "./app/*"}  # unpacked into the interpreter's ./app/ (site_tools/app_pack.py)
+    assert [p.name for p in app_pack.app_sources()] == sorted(p.name for p in (WWW / "app").glob("*.py"))
 
 
 def test_worker_manifest_lists_the_worker_and_every_worker_module():
