@@ -12,6 +12,7 @@ learner's browser need not do at every visit.
 Compiling needs node to run Pyodide; without it the zip is made without bytecode and the page only imports more
 slowly. The zip is made from the wheel that set-up has verified against Pyodide's lock (pyodide_packages), and
 holds everything in it but C headers, Cython declarations and type stubs, which nothing imports at run time.
+charlm.zip gets its bytecode the same way (charlm_pack).
 """
 
 import shutil
@@ -39,7 +40,12 @@ const { loadPyodide } = await import(pathToFileURL(indexURL + "/pyodide.mjs"));
 const py = await loadPyodide({ indexURL: indexURL + "/" });
 py.FS.mkdir("/work");
 py.FS.mount(py.FS.filesystems.NODEFS, { root: work }, "/work");
-await py.runPythonAsync(readFileSync(script, "utf8"));
+try {
+  await py.runPythonAsync(readFileSync(script, "utf8"));
+} catch (e) {  // a Python error: its traceback, not the minified line of Pyodide that node would quote
+  process.stderr.write(String(e.message || e));
+  process.exit(1);
+}
 """
 
 
@@ -70,11 +76,14 @@ def compile_in_pyodide(pyodide_dir, files, folder, what):
             for name, data in files:
                 if name.endswith(".py"):
                     z.writestr(name, data)
-        run = run_in_pyodide(pyodide_dir, work, COMPILER)
+        try:
+            run = run_in_pyodide(pyodide_dir, work, COMPILER)
+            problem = (run.stderr or run.stdout)[-1500:] if run.returncode != 0 else None
+        except subprocess.TimeoutExpired:
+            problem = "node did not finish in time"
         out = Path(work) / "bytecode.zip"
-        if run.returncode != 0 or not out.is_file():
-            say(f"compiling bytecode for {what} in Pyodide failed; it is made without:\n"
-                + (run.stderr or run.stdout)[-1500:])
+        if problem is not None or not out.is_file():
+            say(f"compiling bytecode for {what} in Pyodide failed; it is made without:\n{problem}")
             return {}
         with zipfile.ZipFile(out) as z:
             return {name: z.read(name) for name in z.namelist()}

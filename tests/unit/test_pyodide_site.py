@@ -77,3 +77,21 @@ def test_numpy_from_the_archive_imports_from_its_bytecode_and_computes_as_cpytho
     x = np.arange(12, dtype=np.float32).reshape(3, 4)
     assert got["product"] == (x @ x.T).tolist()
     assert got["draws"] == np.random.default_rng(7).integers(0, 1000, 6).tolist()
+
+
+def test_without_node_an_archive_is_made_without_bytecode_and_set_up_says_so(monkeypatch, capsys):
+    monkeypatch.setattr(pyodide_site.shutil, "which", lambda name: None)
+    assert pyodide_site.compile_in_pyodide(PYODIDE, [("a.py", b"x = 1\n")], "/home/pyodide/", "some.zip") == {}
+    assert "some.zip is made without bytecode" in capsys.readouterr().err
+
+
+@needs_archive
+def test_a_module_that_does_not_compile_leaves_the_archive_without_bytecode_and_says_why(capsys):
+    if not shutil.which("node"):
+        pytest.skip("needs node")
+    files = [("fine.py", b"x = 1\n"), ("broken.py", b"def (:\n")]
+    assert pyodide_site.compile_in_pyodide(PYODIDE, files, "/home/pyodide/", "some.zip") == {}
+    err = capsys.readouterr().err
+    assert "compiling bytecode for some.zip in Pyodide failed" in err and "broken.py" in err
+    good = pyodide_site.compile_in_pyodide(PYODIDE, files[:1], "/home/pyodide/", "some.zip")
+    assert list(good) == ["__pycache__/fine.cpython-312.pyc"]
