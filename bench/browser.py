@@ -133,9 +133,10 @@ SNAPSHOT_KEPT_JS = """async () => { for (const name of await caches.keys()) { if
 
 
 def boot_facts(page):
-    """How the worker started (the path and its interpreter's ms), from body[data-boot-report]."""
+    """How the worker started, from body[data-boot-report]: the path, and the ms its interpreter took and the ms
+    until it was ready to answer (numpy and charlm installed and imported)."""
     report = json.loads(page.get_attribute("body", "data-boot-report") or "{}")
-    return report.get("boot", "?"), report.get("interpreter_ms", 0)
+    return report.get("boot", "?"), report.get("interpreter_ms", 0), report.get("ready_ms", 0)
 
 
 def wait_for_snapshot(page, seconds=90):
@@ -152,8 +153,8 @@ def wait_for_snapshot(page, seconds=90):
 def loads(browser, url, repeats):
     """Cold loads (each in a fresh context: empty HTTP cache and storage), each followed, once its snapshot is kept,
     by a returning visit (a reload in the same context), so both kinds meet the same moments of a busy machine.
-    Returns both as lists of (seconds, bytes, boot path, interpreter ms), and the last page, ready, with its context
-    open."""
+    Returns both as lists of (seconds, bytes, boot path, interpreter ms, worker-ready ms), and the last page, ready,
+    with its context open."""
     cold, warm = [], []
     for i in range(repeats):
         context = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -426,17 +427,19 @@ def main():
           f"{args.seconds:g} s timed training, CPython median of {args.repeats} x {CPYTHON_WINDOW:g} s; "
           f"{time.monotonic() - began:.0f} s in all.")
     print()
-    header = (f"{'model':<12} {'params':>7} {'cold load s':>16} {'received':>9} {'interp s':>8} "
-              f"{'returning s':>16} {'received':>9} {'interp s':>8} {'started by':>12}")
+    header = (f"{'model':<12} {'params':>7} {'cold load s':>16} {'received':>9} {'interp/ready':>12} "
+              f"{'returning s':>16} {'received':>9} {'interp/ready':>12} {'started by':>12}")
     print("Navigation -> Train enabled (median, min-max); returning = a reload in the same browser profile once the")
-    print("first visit kept its snapshot; interp = the worker's interpreter boot (cold) or restore (returning)")
+    print("first visit kept its snapshot; interp = the worker's interpreter boot (cold) or restore (returning);")
+    print("ready = the worker ready to answer, numpy and charlm imported (s since the worker began booting, medians)")
     print(header)
     print("-" * len(header))
     for r in rows:
         paths = "/".join(sorted({w[2] for w in r["warm"]}))
-        interp = [(median([load[3] for load in r[kind]]) or 0) / 1000 for kind in ("cold", "warm")]
+        split = {kind: "/".join(f"{(median([load[i] for load in r[kind]]) or 0) / 1000:.2f}" for i in (3, 4))
+                 for kind in ("cold", "warm")}
         print(f"{r['model']:<12} {r['params']:>7,} {spread(r['cold']):>16} {received(r['cold']):>9} "
-              f"{interp[0]:>8.2f} {spread(r['warm']):>16} {received(r['warm']):>9} {interp[1]:>8.2f} {paths:>12}")
+              f"{split['cold']:>12} {spread(r['warm']):>16} {received(r['warm']):>9} {split['warm']:>12} {paths:>12}")
     print()
     header = (f"{'model':<12} {'B x T':>6} {'page st/s':>9} {'page ch/s':>10} {'worker st/s':>11} {'CPython st/s':>12} "
               f"{'page/worker':>11} {'page/CPy':>8} {'worker/CPy':>10} {'long tasks':>10} {'longest ms':>10} "

@@ -19,6 +19,9 @@ MAGIC = 1886286592
 PAGE = 65536
 SMALLEST = 64
 
+STDLIB = "/lib/python312.zip/"     # where Pyodide 0.27 imports its standard library from
+HOLDS_LIBRARIES = ("ctypes",)      # modules whose state includes the shared libraries they have opened
+
 
 def cache_name(stamp):
     """The Cache API cache for snapshots of the runtime with this stamp (a hex digest), or ValueError."""
@@ -57,3 +60,12 @@ def verdict(stored_digest, actual_digest, length, magic, offset):
 def idle_enough(busy, last_call_ms, now_ms, idle_ms):
     """True when making a snapshot would not hold up the learner: no call in flight and none for `idle_ms`."""
     return busy == 0 and now_ms - last_call_ms >= idle_ms
+
+
+def preloadable(modules):
+    """Of `modules` ((name, file) pairs: what the page's interpreter has imported), the ones a snapshot may hold
+    already imported, sorted. Each is a standard-library module that a returning visit would otherwise compile from
+    source and run in an interpreter whose code is not yet optimised. Nothing else: not numpy or charlm (Pyodide 0.27
+    cannot restore a snapshot taken after numpy), and not ctypes, whose state is the libraries it has opened."""
+    return sorted(name for name, file in modules
+                  if file.startswith(STDLIB) and name.split(".")[0] not in HOLDS_LIBRARIES)

@@ -206,20 +206,42 @@ async def boot(base):
     report["ready_ms"] = now() - began
     calls["last"] = now()  # the page's first calls come now: a snapshot waits until they have been quiet a while
     if may_make:
-        asyncio.create_task(keep_when_idle(loader, options, snapshots))
+        asyncio.create_task(keep_when_idle(loader, options, snapshots, py))
     return worker
 
 
-async def keep_when_idle(loader, options, snapshots):
+# Run in the page's interpreter: every module it has imported, with the file it came from, as JSON.
+IMPORTED = """
+import json, sys
+json.dumps([[name, str(vars(module).get("__file__") or "")] for name, module in list(sys.modules.items())
+            if hasattr(module, "__dict__")])
+"""
+# Run in the bare interpreter before its snapshot is taken: import the modules named (one that fails is skipped).
+PRELOAD = """
+import importlib
+for name in %s:
+    try:
+        importlib.import_module(name)
+    except Exception:
+        pass
+"""
+
+
+async def keep_when_idle(loader, options, snapshots, py):
     """Once the page has left the worker idle for IDLE_MS, boot a second, bare interpreter with `_makeSnapshot`,
-    snapshot it and keep the bytes; then let it go. (The interpreter the page uses is never booted that way: the
-    option wraps every JavaScript global in a proxy, and browser methods called through it fail.) It costs about one
-    boot, once, on a first visit; any failure (storage full or refused) just means the next visit boots normally."""
+    import into it the standard-library modules the page's interpreter `py` has imported (snapshot_rules.preloadable:
+    a returning visit then finds them ready), snapshot it and keep the bytes; then let it go. (The interpreter the
+    page uses is never booted that way: the option wraps every JavaScript global in a proxy, and browser methods
+    called through it fail.) It costs about one boot, once, on a first visit; any failure (storage full or refused)
+    just means the next visit boots normally."""
     while not rules.idle_enough(calls["busy"], calls["last"], now(), IDLE_MS):
         await asyncio.sleep(0.5)
     try:
         began = now()
+        names = rules.preloadable(json.loads(str(await finished(py.runPythonAsync(IMPORTED), "listing modules"))))
         bare = await finished(loader.loadPyodide(to_js(dict(options, _makeSnapshot=True))), "a bare interpreter")
+        await finished(bare.runPythonAsync(PRELOAD % json.dumps(names)), "preloading the standard library")
+        report["preloaded"] = len(names)
         await snapshots.keep(bare.makeMemorySnapshot())
         report["kept_ms"] = now() - began
     except Exception as e:

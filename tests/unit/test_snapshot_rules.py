@@ -65,6 +65,14 @@ def test_idle_means_nothing_in_flight_and_quiet_for_long_enough():
     assert not rules.idle_enough(0, 1000.0, 3999.0, 3000)  # the last one ended too recently
 
 
+def test_a_snapshot_may_hold_the_standard_library_modules_the_page_imported_but_nothing_else():
+    modules = [("json.decoder", "/lib/python312.zip/json/decoder.py"), ("pickle", "/lib/python312.zip/pickle.py"),
+               ("numpy", "/lib/python3.12/site-packages/numpy/__init__.py"), ("charlm", "/home/pyodide/charlm/x.py"),
+               ("ctypes", "/lib/python312.zip/ctypes/__init__.py"),
+               ("ctypes._endian", "/lib/python312.zip/ctypes/_endian.py"), ("_pickle", ""), ("js", "")]
+    assert rules.preloadable(modules) == ["json.decoder", "pickle"]
+
+
 PROBE = r'''
 import json
 import snapshot_rules as r
@@ -72,7 +80,9 @@ s = "d079686d9bfcce29f44e48206ef5572290e9078891434541e97f1dffb445b641"
 out = [r.cache_name(s + "\n"), r.is_old(r.PREFIX + "00" * 32, r.cache_name(s)), r.hex_digest([0, 15, 16, 255]),
        r.looks_like_snapshot(4096 + 3 * 65536, r.MAGIC, 4096), r.looks_like_snapshot(4100, r.MAGIC, 4096),
        r.verdict("aa", "aa", 4096 + 65536, r.MAGIC, 4096), r.verdict("aa", "ab", 0, 0, 0),
-       r.idle_enough(0, 0.0, 2999.9, 3000)]
+       r.idle_enough(0, 0.0, 2999.9, 3000),
+       r.preloadable([("pickle", "/lib/python312.zip/pickle.py"), ("ctypes", "/lib/python312.zip/ctypes/__init__.py"),
+                      ("numpy", "/lib/python3.12/site-packages/numpy/__init__.py")])]
 try:
     r.cache_name("not a stamp")
 except ValueError as e:
