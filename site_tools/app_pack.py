@@ -16,8 +16,9 @@ APP = WWW / "app"
 
 
 def app_sources(app=APP):
-    """The page's modules, sorted."""
-    return sorted(p for p in Path(app).glob("*.py") if p.is_file() and not p.is_symlink())
+    """The page's modules, sorted: no hidden names and no links, like every file set-up ships (site.page_files)."""
+    return sorted(p for p in Path(app).glob("*.py")
+                  if p.is_file() and not p.is_symlink() and not p.name.startswith("."))
 
 
 def pack_app(out, app=APP):
