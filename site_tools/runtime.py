@@ -51,7 +51,8 @@ def write_snapshot_stamp(folder):
 
 def runtime_stamp(root=ROOT):
     """A fingerprint of everything that decides vendor/'s content: the npm lock, the Pyodide package list and
-    carrier, the PyScript patch and chart2music's file and sha256. Any change re-assembles the runtime."""
+    carrier, the PyScript patch, chart2music's file and sha256, and how numpy's archive is made (pyodide_site). Any
+    change re-assembles the runtime."""
     h = hashlib.sha256((root / "package-lock.json").read_bytes())
     h.update(json.dumps([pyodide_packages.CARRIER, pyodide_packages.PACKAGES, pyscript_patch.PATCHES,
                          CHART2MUSIC, CHART2MUSIC_SHIPPED, pyodide_site.NOT_AT_RUN_TIME, pyodide_site.NODE_LOADER,
@@ -91,6 +92,14 @@ def copy_chart2music(modules, dest):
     shutil.copyfile(src, dest / CHART2MUSIC_SHIPPED)
 
 
+def build_packs(vendor):
+    """The archives made from this checkout's own sources (charlm's two, the page's modules), each rebuilt only
+    when a source is newer."""
+    build_charlm_zip(vendor)
+    build_app_zip(vendor)
+    build_charlm_wheel(vendor)
+
+
 def assemble(force=False, vendor=VENDOR, root=ROOT, modules=NODE_MODULES):
     """Make vendor/ hold the pinned runtime. Fast (a stamp check) when it is already complete."""
     stamp_file = vendor / ".stamp"
@@ -100,9 +109,7 @@ def assemble(force=False, vendor=VENDOR, root=ROOT, modules=NODE_MODULES):
             write_snapshot_stamp(vendor / "pyodide")
         if not (vendor / "pyodide" / pyodide_site.SITE_ARCHIVE).is_file():
             pyodide_site.build_site_archive(vendor / "pyodide")
-        build_charlm_zip(vendor)
-        build_app_zip(vendor)
-        build_charlm_wheel(vendor)
+        build_packs(vendor)
         return
     if force or not npm_packages_match(root, modules):
         npm_install(root)
@@ -136,9 +143,7 @@ def assemble(force=False, vendor=VENDOR, root=ROOT, modules=NODE_MODULES):
     pyodide_site.build_site_archive(staging / "pyodide")
     shutil.rmtree(vendor, ignore_errors=True)
     staging.rename(vendor)
-    build_charlm_zip(vendor)
-    build_app_zip(vendor)
-    build_charlm_wheel(vendor)
+    build_packs(vendor)
     stamp_file.write_text(stamp)
     say(f"runtime ready: Pyodide {lock['info']['version']}, " + ", ".join(e["file_name"] for e in entries))
 

@@ -1,9 +1,9 @@
 """`--build`: the page as a self-contained static site, for any static host or an LMS.
 
 What goes in: the page's own files under www/ (no hidden files, no caches), the runtime it loads (runtime_files),
-charlm packed fresh for the worker and for the learner's download, the page's modules packed fresh as the one zip
-the page loads (app_pack), and the quiz. Symbolic links are left out, the rule the server follows too: a link could
-point anywhere on the author's machine (ln -s /etc/passwd www/x.txt).
+charlm packed for the worker and for the learner's download (up to date with its sources), the page's modules packed
+fresh as the one zip the page loads (app_pack), and the quiz. Symbolic links are left out, the rule the server
+follows too: a link could point anywhere on the author's machine (ln -s /etc/passwd www/x.txt).
 """
 
 import os
@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 
 from .app_pack import pack_app
-from .charlm_pack import pack_charlm, pack_wheel, wheel_name
+from .charlm_pack import build_charlm_wheel, build_charlm_zip, wheel_name
 from .errors import ExportError, describe_os_error, refuse_path_under_a_file
 from .paths import QUIZ, ROOT, VENDOR, WWW
 from .quiz_check import check_quiz
@@ -83,9 +83,12 @@ def _write_site(staging, www, vendor, quiz):
         else:
             shutil.copyfile(src, out)
     shutil.copyfile(quiz, staging / "quiz.json")
-    pack_charlm(staging / "vendor" / "charlm.zip")
+    # charlm's packs as the runtime keeps them, first rebuilt if a source is newer: their bytecode is compiled once,
+    # not at every export. The page's modules are packed from `www`, which may be another copy of the page.
+    vendor = Path(www) / "vendor" if vendor is None else Path(vendor)
+    shutil.copyfile(build_charlm_zip(vendor), staging / "vendor" / "charlm.zip")
+    shutil.copyfile(build_charlm_wheel(vendor), staging / "vendor" / wheel_name())
     pack_app(staging / "vendor" / "app.zip", Path(www) / "app")
-    pack_wheel(staging / "vendor" / wheel_name())
     (staging / BUILD_MARKER).write_text("Made by `python3 serve.py --build`; a rebuild replaces this folder.\n")
     staging.chmod(0o755)
 
