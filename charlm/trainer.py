@@ -57,7 +57,7 @@ class Trainer:
     Arguments left as None take DEFAULTS[model]; extra keyword sizes (n_layer=3, ...) override the preset's. Every
     setting is held to charlm.checks.LIMITS, like the page's form. A validation loss is measured at step 0 and after
     every `eval_every` steps (0 turns that off) on a fixed set of validation windows, so `val_losses` depends only on
-    the step, never on how the run was chunked.
+    the step, never on how the run was chunked. The step-0 one is measured when it is first needed (see val_losses).
 
     When charlm.divergence finds that training blew up (a loss or gradient that is not a number, a loss stuck far
     above a uniform guess, or a loss climbing back up), the trainer goes back to the weights, optimiser state, losses
@@ -89,8 +89,9 @@ class Trainer:
             "version": __version__,
         })
         self._build(text)
-        if self.config["eval_every"]:
-            self.val_losses.append((0, self.evaluate()))
+        # Step 0's validation loss is left until it is first needed, so that building a trainer is quick: in a
+        # browser it is most of the time between choosing settings and a usable Train button (~0.15 s).
+        self._start_loss_due = bool(self.config["eval_every"])
 
     def _build(self, text):
         cfg = self.config
@@ -108,6 +109,27 @@ class Trainer:
         self.step = 0
         self.losses, self.val_losses = [], []
         self._forget_good_states()
+
+    @property
+    def val_losses(self) -> list[tuple[int, float]]:
+        """(step, loss) pairs: step 0, then every `eval_every` steps. Step 0's is measured on first need: when this
+        is read, or before the first step changes the weights."""
+        self._measure_start_loss()
+        return self._val_losses
+
+    @val_losses.setter
+    def val_losses(self, pairs):
+        self._val_losses, self._start_loss_due = list(pairs), False
+
+    @property
+    def start_loss_pending(self) -> bool:
+        """True while step 0's validation loss is still to be measured (reading val_losses would measure it)."""
+        return self._start_loss_due
+
+    def _measure_start_loss(self):
+        if self._start_loss_due:
+            self._start_loss_due = False
+            self._val_losses.insert(0, (0, self.evaluate()))  # still step 0's weights: every step measures first
 
     # ----- progress -----
     @property
@@ -160,6 +182,7 @@ class Trainer:
 
     def _four_lines(self, call_start):
         cfg, model, optimizer = self.config, self.model, self.optimizer
+        self._measure_start_loss()
         # The state before this step: references, not copies (updates build new arrays), so it costs nothing.
         self._recent.append((self.step, optimizer.snapshot(), self.rng.bit_generator.state))
         inputs, targets = self.data.batch(cfg["batch_size"], "train", self.rng)   # (B, T), (B, T)

@@ -22,7 +22,7 @@ import charlm
 import charlm.checks
 import charlm.texts
 from charlm import kernels
-from worker_base import answer, describe, progress, require, sentence, state
+from worker_base import answer, describe, progress, require, sentence, state, val_losses_unsent
 from worker_store import store_clear, store_peek, store_restore, store_save  # noqa: F401 (exported)
 from worker_views import (  # noqa: F401 (exported below)
     attention,
@@ -193,7 +193,6 @@ def build(args, text):
 def train(args):
     """Train for about `ms` milliseconds (or at most `max_steps` steps); return the new losses."""
     t = require()
-    before_val = len(t.val_losses)
     start = time.perf_counter()
     keep_snapshot()  # the timeline's weights of this step (step 0 of a new model, say), before training moves on
     # A chunk stops on the timeline's next snapshot step, so that step's weights are the ones kept.
@@ -206,7 +205,7 @@ def train(args):
     return {
         "snapshots": snapshots,
         "losses": [float(x) for x in new],
-        "val_losses": [[int(s), float(v)] for s, v in t.val_losses[before_val:]],
+        "val_losses": val_losses_unsent(t),
         "seconds": time.perf_counter() - start,
         "memory": wasm_memory(),
         **progress(),

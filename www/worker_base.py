@@ -10,7 +10,7 @@ import json
 import charlm
 import charlm.divergence
 
-state = {"trainer": None, "run": None, "lr_changes": []}
+state = {"trainer": None, "run": None, "lr_changes": [], "val_sent": 0}  # val_sent: see val_losses_unsent
 
 
 def dumps(obj):
@@ -78,10 +78,21 @@ def progress():
     return {"step": t.step, "epoch": t.epoch}
 
 
+def val_losses_unsent(t):
+    """The validation losses of trainer `t` the page has not been sent yet, as JSON pairs; from now on they count as
+    sent. Reading them here never measures step 0's: charlm leaves that to its first need (so a new model is offered
+    sooner), and whichever answer comes after it was measured (a training call's, at the latest) carries it."""
+    measured = [] if t.start_loss_pending else t.val_losses
+    new = measured[state["val_sent"]:]
+    state["val_sent"] = len(measured)
+    return [[int(s), float(v)] for s, v in new]
+
+
 def describe():
     """What the page needs to know about the current trainer (also after loading a saved one)."""
     t = state["trainer"]
     refs = charlm.reference_losses(t.data.text)
+    state["val_sent"] = 0  # the page takes this list in place of its own
     return {
         "vocab_size": len(t.data.vocab),
         "refs": refs,
@@ -92,7 +103,7 @@ def describe():
         "step": t.step,
         "epoch": t.epoch,
         "losses": [float(x) for x in t.losses],
-        "val_losses": [[int(s), float(v)] for s, v in t.val_losses],
+        "val_losses": val_losses_unsent(t),
         "run": {k: v for k, v in state["run"].items() if k != "text"},
         "lr_changes": state["lr_changes"],
     }

@@ -12,7 +12,7 @@ import numpy as np
 
 import charlm
 from charlm import inspection
-from worker_base import answer, require, state
+from worker_base import answer, require, state, val_losses_unsent
 
 SNAPSHOT_LIMIT = 10   # weight snapshots kept per run: memory <= 10 x the model's weights (2.6 MB at the defaults)
 PASSAGE_CHARS = 300   # about this many validation characters shown in the surprise view
@@ -166,7 +166,6 @@ def step_through(args):
     """One genuine training step (the trainer's own), with what each of its four lines did along the way."""
     t = current()
     keep_snapshot()  # the weights of this step, if the timeline keeps it, before the step changes them
-    before_val = len(t.val_losses)
     start = time.perf_counter()
     got = inspection.staged_step(t, window=int(args.get("window", 0)))
     got["seconds"] = time.perf_counter() - start
@@ -174,7 +173,7 @@ def step_through(args):
     got["backward"]["grad_norms"] = [[k, x] for k, x in got["backward"]["grad_norms"].items()]
     got["update"]["moved"] = [[k, x] for k, x in got["update"]["moved"].items()]
     keep_snapshot()
-    got["val_losses"] = [[int(s), float(v)] for s, v in t.val_losses[before_val:]]
+    got["val_losses"] = val_losses_unsent(t)
     got["losses"] = [float(t.losses[-1])]
     got["epoch"] = t.epoch
     return got

@@ -35,6 +35,23 @@ def test_chunked_runs_give_bit_identical_losses(model):
         np.testing.assert_array_equal(p.data, q.data)
 
 
+def test_step_zero_validation_loss_waits_for_first_need_and_measures_step_zero_weights(monkeypatch):
+    calls = []
+    real = charlm.trainer.evaluate
+    monkeypatch.setattr(charlm.trainer, "evaluate", lambda *a, **k: calls.append(1) or real(*a, **k))
+    read = Trainer(SHORT, model="transformer", seed=3, eval_every=4, **FAST["transformer"])
+    assert calls == [] and read.start_loss_pending  # building measures nothing
+    start = read.evaluate()                             # step 0's weights, measured by hand
+    assert read.val_losses == [(0, start)] and not read.start_loss_pending and len(calls) == 2
+    trained = Trainer(SHORT, model="transformer", seed=3, eval_every=4, **FAST["transformer"])
+    trained.run(5)                                      # never read before training: the first step measures it
+    read.run(5)
+    assert trained.val_losses == read.val_losses and trained.val_losses[0] == (0, start)
+    assert trained.losses == read.losses
+    off = Trainer(SHORT, model="transformer", seed=3, eval_every=0, **FAST["transformer"])
+    assert not off.start_loss_pending and off.val_losses == []
+
+
 def test_the_plain_training_loop_reproduces_the_trainer_exactly():
     trainer = Trainer(SHORT, model="transformer", seed=5, lr=3e-3, batch_size=4, context=16, n_layer=1, n_embd=16)
     trainer.run(6)
