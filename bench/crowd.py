@@ -4,15 +4,14 @@
     python bench/crowd.py --clients 100 --rounds 2
 
 Starts a fresh serve.py on 127.0.0.1 (nothing compressed yet), then --clients threads each fetch every file the
-page loads (the page's files, PyScript, MicroPython, the Pyodide wasm and stdlib, the numpy and OpenBLAS packages,
-charlm) --rounds times, as a browser would: with Accept-Encoding: gzip and one connection per client. Every request
-has a --timeout; the whole run stops after --deadline seconds. Prints failures, request times (p50, p95, max),
-time per learner and throughput. Prints figures only: it never fails on a time.
+page loads (the page's files, PyScript, MicroPython, the Pyodide wasm and stdlib, numpy, OpenBLAS, charlm) --rounds
+times, as a browser would: with Accept-Encoding: gzip and one connection per client. Every request has a --timeout;
+the whole run stops after --deadline seconds. Prints failures, request times (p50, p95, max), time per learner and
+throughput. Prints figures only: it never fails on a time.
 """
 
 import argparse
 import http.client
-import json
 import statistics
 import sys
 import threading
@@ -23,21 +22,15 @@ from urllib.parse import urlparse
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from site_tools import browser  # noqa: E402
-from site_tools.paths import VENDOR  # noqa: E402
+from site_tools import browser, runtime  # noqa: E402
 
 
 def page_runtime():
-    """The URL paths a learner's browser fetches when the lesson opens (the worker's packages included)."""
-    lock = json.loads((VENDOR / "pyodide" / "pyodide-lock.json").read_text())
-    packages = [lock["packages"][name]["file_name"] for name in ("numpy", "openblas")]
-    core = sorted(p.name for p in (VENDOR / "pyscript").glob("core*.js"))
-    return (["/", "/main.py", "/main.json", "/worker.py", "/worker.json", "/style.css", "/quiz.json"]
-            + [f"/vendor/pyscript/{name}" for name in core]
-            + ["/vendor/micropython/micropython.mjs", "/vendor/micropython/micropython.wasm",
-               "/vendor/pyodide/pyodide.mjs", "/vendor/pyodide/pyodide.asm.js", "/vendor/pyodide/pyodide.asm.wasm",
-               "/vendor/pyodide/python_stdlib.zip", "/vendor/pyodide/pyodide-lock.json", "/vendor/charlm.zip"]
-            + [f"/vendor/pyodide/{name}" for name in packages])
+    """The URL paths a learner's browser fetches when the lesson opens: the page's own files, what the main thread
+    and the worker unpack, and the runtime as set-up ships it (site_tools.runtime.runtime_files)."""
+    return (["/", "/main.py", "/main.json", "/trainer_host.py", "/trainer_host.json", "/worker.json", "/worker.py",
+             "/style.css", "/views.css", "/quiz.json", "/vendor/app.zip", "/vendor/charlm.zip"]
+            + ["/vendor/" + path for _, path in runtime.runtime_files()])
 
 
 def learner(host, port, paths, rounds, timeout, deadline, results):

@@ -2,7 +2,8 @@
 package-lock.json (the one place every npm pin lives).
 
     vendor/pyodide/      Pyodide, the Pyodide packages the worker loads (see pyodide_packages), and numpy made
-                         ready to unpack into site-packages, with its bytecode (numpy-site.zip, see pyodide_site)
+                         ready to unpack into site-packages, with its bytecode (numpy-site.zip, see pyodide_site);
+                         the standard library with the bytecode the worker needs (see pyodide_stdlib)
     vendor/pyscript/     PyScript, patched to live without IndexedDB (see pyscript_patch)
     vendor/micropython/  MicroPython for the page's main thread
     vendor/chart2music/  chart2music's browser build (the global c2mChart): the loss curve as sound
@@ -18,7 +19,7 @@ import json
 import shutil
 import subprocess
 
-from . import pyodide_packages, pyodide_site, pyscript_patch
+from . import pyodide_packages, pyodide_site, pyodide_stdlib, pyscript_patch
 from .app_pack import build_app_zip
 from .charlm_pack import build_charlm_wheel, build_charlm_zip
 from .errors import SetupError
@@ -35,10 +36,13 @@ CHART2MUSIC_SHIPPED = "chart2music/chart2music.js"
 UNUSED_PYSCRIPT = ("codemirror", "xterm")
 
 
-# What a memory snapshot of the bare interpreter depends on (see www/snapshot_rules.py): Pyodide's core files. Their
-# combined sha256 names the browser's snapshot cache, so a new runtime never restores an old runtime's snapshot.
+# What a memory snapshot of the bare interpreter depends on (see www/snapshot_rules.py): Pyodide's core files and the
+# standard library the worker boots from. Their combined sha256 names the browser's snapshot cache, so a new runtime
+# never restores an old runtime's snapshot.
 SNAPSHOT_STAMP = "runtime-stamp.txt"
-SNAPSHOT_INPUTS = ["pyodide.mjs", "pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip"]
+SNAPSHOT_INPUTS = ["pyodide.mjs", "pyodide.asm.js", "pyodide.asm.wasm", pyodide_stdlib.STDLIB_ARCHIVE]
+# What the page loads of Pyodide's own files: the worker boots from the standard library with bytecode instead.
+PYODIDE_SHIPPED = [name for name in PYODIDE_FILES if name != pyodide_stdlib.STDLIB] + [pyodide_stdlib.STDLIB_ARCHIVE]
 
 
 def write_snapshot_stamp(folder):
@@ -56,7 +60,8 @@ def runtime_stamp(root=ROOT):
     h = hashlib.sha256((root / "package-lock.json").read_bytes())
     h.update(json.dumps([pyodide_packages.CARRIER, pyodide_packages.PACKAGES, pyscript_patch.PATCHES,
                          CHART2MUSIC, CHART2MUSIC_SHIPPED, pyodide_site.NOT_AT_RUN_TIME, pyodide_site.NODE_LOADER,
-                         pyodide_site.COMPILER.read_text(encoding="utf-8")]).encode())
+                         pyodide_site.COMPILER.read_text(encoding="utf-8"),
+                         pyodide_stdlib.COMPILER.read_text(encoding="utf-8")]).encode())
     return h.hexdigest()
 
 
@@ -105,10 +110,13 @@ def assemble(force=False, vendor=VENDOR, root=ROOT, modules=NODE_MODULES):
     stamp_file = vendor / ".stamp"
     stamp = runtime_stamp(root)
     if not force and stamp_file.exists() and stamp_file.read_text() == stamp:
-        if not (vendor / "pyodide" / SNAPSHOT_STAMP).is_file():
-            write_snapshot_stamp(vendor / "pyodide")
         if not (vendor / "pyodide" / pyodide_site.SITE_ARCHIVE).is_file():
             pyodide_site.build_site_archive(vendor / "pyodide")
+        if not (vendor / "pyodide" / pyodide_stdlib.STDLIB_ARCHIVE).is_file():
+            pyodide_stdlib.build_stdlib_archive(vendor / "pyodide")
+            write_snapshot_stamp(vendor / "pyodide")
+        if not (vendor / "pyodide" / SNAPSHOT_STAMP).is_file():
+            write_snapshot_stamp(vendor / "pyodide")
         build_packs(vendor)
         return
     if force or not npm_packages_match(root, modules):
@@ -127,7 +135,6 @@ def assemble(force=False, vendor=VENDOR, root=ROOT, modules=NODE_MODULES):
         shutil.copyfile(modules / "@micropython" / "micropython-webassembly-pyscript" / name,
                         staging / "micropython" / name)
     copy_chart2music(modules, staging)
-    write_snapshot_stamp(staging / "pyodide")
     lock = json.loads((staging / "pyodide" / "pyodide-lock.json").read_text())
     entries = pyodide_packages.packages_needed(lock)
     # Reuse packages already verified in a previous vendor folder; fetch only what is missing.
@@ -141,6 +148,8 @@ def assemble(force=False, vendor=VENDOR, root=ROOT, modules=NODE_MODULES):
     if missing:
         pyodide_packages.fetch(missing, staging / "pyodide")
     pyodide_site.build_site_archive(staging / "pyodide")
+    pyodide_stdlib.build_stdlib_archive(staging / "pyodide")
+    write_snapshot_stamp(staging / "pyodide")
     shutil.rmtree(vendor, ignore_errors=True)
     staging.rename(vendor)
     build_packs(vendor)
@@ -158,6 +167,6 @@ def runtime_files(vendor=VENDOR):
     lock = json.loads((vendor / "pyodide" / "pyodide-lock.json").read_text())
     # numpy goes as the site archive made from its wheel; the other packages as Pyodide's loadPackage takes them.
     packages = [e["file_name"] for e in pyodide_packages.packages_needed(lock) if e["name"] != "numpy"]
-    for name in PYODIDE_FILES + [SNAPSHOT_STAMP, pyodide_site.SITE_ARCHIVE] + packages:
+    for name in PYODIDE_SHIPPED + [SNAPSHOT_STAMP, pyodide_site.SITE_ARCHIVE] + packages:
         out.append((vendor / "pyodide" / name, f"pyodide/{name}"))
     return out

@@ -64,8 +64,8 @@ def idle_enough(busy, last_call_ms, now_ms, idle_ms):
 
 def preloadable(modules):
     """Of `modules` ((name, file) pairs: what the page's interpreter has imported), the ones a snapshot may hold
-    already imported, sorted. Each is a standard-library module that a returning visit would otherwise compile from
-    source and run in an interpreter whose code is not yet optimised. Nothing else: not numpy or charlm (Pyodide 0.27
+    already imported, sorted. Each is a standard-library module that a returning visit would otherwise load and run
+    in an interpreter whose code is not yet optimised. Nothing else: not numpy or charlm (Pyodide 0.27
     cannot restore a snapshot taken after numpy), and not ctypes, whose state is the libraries it has opened."""
     return sorted(name for name, file in modules
                   if file.startswith(STDLIB) and name.split(".")[0] not in HOLDS_LIBRARIES)

@@ -27,6 +27,7 @@ from jsffi import create_proxy, to_js
 
 RUNTIME = "vendor/pyodide/"          # Pyodide's folder, relative to the page
 MANIFEST = "worker.json"             # the Pyodide side's archives and files
+STDLIB = "python_stdlib-bytecode.zip"  # Pyodide's standard library with bytecode, made at set-up (pyodide_stdlib)
 IDLE_MS = 3000                       # make a snapshot only after the page has left the worker alone this long
 RESTORE_TIMEOUT_MS = 30_000          # a restore takes well under a second; give up on one that never settles
 BOOT_TIMEOUT_MS = 300_000            # a Pyodide boot or a download that has not come after this long never will
@@ -193,7 +194,7 @@ async def boot(base):
     began = now()
     loader = polyscript.js_modules.pyodide_module
     index = js.URL.new(RUNTIME, base).href
-    options = {"indexURL": index.rstrip("/")}
+    options = {"indexURL": index.rstrip("/"), "stdLibURL": index + STDLIB}
     snapshots = await Snapshots.open(index)
     py, may_make = await interpreter(loader, options, snapshots)
     report["interpreter_ms"] = now() - began
