@@ -14,7 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from site_tools.app_pack import build_app_zip
+from site_tools.app_pack import APP_ARCHIVE, build_app_archive
 from site_tools.charlm_pack import build_charlm_wheel, build_charlm_zip, wheel_name
 from site_tools.errors import ExportError, SetupError, describe_os_error
 from site_tools.paths import QUIZ, VENDOR, WWW
@@ -66,7 +66,7 @@ def run_export(build=None, scorm=None, version="1.2"):
 def run_server(host, port, quiet):
     """Serve the page until Ctrl-C; charlm's packs and the page's modules are rebuilt on request when they changed."""
     refresh = {VENDOR / "charlm.zip": build_charlm_zip, VENDOR / wheel_name(): build_charlm_wheel,
-               VENDOR / "app.zip": build_app_zip}
+               VENDOR / APP_ARCHIVE: build_app_archive}
     try:
         server = make_server(host, port, www=WWW, quiz=QUIZ, vendor=VENDOR, refresh=refresh, quiet=quiet)
     except OSError as e:

@@ -29,7 +29,7 @@ def page_runtime():
     """The URL paths a learner's browser fetches when the lesson opens: the page's own files, what the main thread
     and the worker unpack, and the runtime as set-up ships it (site_tools.runtime.runtime_files)."""
     return (["/", "/main.py", "/main.json", "/trainer_host.py", "/trainer_host.json", "/worker.json", "/worker.py",
-             "/style.css", "/views.css", "/quiz.json", "/vendor/app.zip", "/vendor/charlm.zip"]
+             "/style.css", "/views.css", "/quiz.json", "/vendor/app.tar.gz", "/vendor/charlm.zip"]
             + ["/vendor/" + path for _, path in runtime.runtime_files()])
 
 

@@ -8,7 +8,7 @@ package-lock.json (the one place every npm pin lives).
     vendor/micropython/  MicroPython for the page's main thread
     vendor/chart2music/  chart2music's browser build (the global c2mChart): the loss curve as sound
     vendor/charlm.zip, vendor/charlm_lesson-*.whl   charlm for the worker and for the learner (see charlm_pack)
-    vendor/app.zip       the page's main-thread modules, as one download (see app_pack)
+    vendor/app.tar.gz    the page's main-thread modules, as one download (see app_pack)
 
 Set-up is idempotent: a stamp of everything that decides this content makes a second run a quick check. Nothing
 under vendor/ is a symbolic link: files are copied, so the server and the exports can refuse every link.
@@ -20,7 +20,7 @@ import shutil
 import subprocess
 
 from . import pyodide_packages, pyodide_site, pyodide_stdlib, pyscript_patch
-from .app_pack import build_app_zip
+from .app_pack import build_app_archive
 from .charlm_pack import build_charlm_wheel, build_charlm_zip
 from .errors import SetupError
 from .paths import NODE_MODULES, ROOT, VENDOR
@@ -101,7 +101,7 @@ def build_packs(vendor):
     """The archives made from this checkout's own sources (charlm's two, the page's modules), each rebuilt only
     when a source is newer."""
     build_charlm_zip(vendor)
-    build_app_zip(vendor)
+    build_app_archive(vendor)
     build_charlm_wheel(vendor)
 
 

@@ -21,7 +21,9 @@ COMPRESSIBLE = {".html", ".js", ".mjs", ".css", ".json", ".py", ".toml", ".txt",
 TYPES = {".mjs": "text/javascript", ".js": "text/javascript", ".wasm": "application/wasm", ".py": "text/plain",
          ".toml": "text/plain", ".json": "application/json", ".zip": "application/zip", ".whl": "application/zip",
          ".svg": "image/svg+xml", ".ico": "image/x-icon", ".css": "text/css", ".html": "text/html",
-         ".txt": "text/plain", ".png": "image/png"}
+         ".txt": "text/plain", ".png": "image/png",
+         # vendor/app.tar.gz goes as it is, never with a Content-Encoding: the browser would unpack it before PyScript
+         ".gz": "application/gzip"}
 TIMEOUT = 30   # seconds a connection may sit idle mid-request before it is dropped
 BACKLOG = 128  # connections the kernel queues while every thread is busy (socketserver's default is 5)
 CHUNK = 256 * 1024  # bytes per write of a response body

@@ -2,7 +2,7 @@
 
 What goes in: the page's own files under www/ (no hidden files, no caches), the runtime it loads (runtime_files),
 charlm packed for the worker and for the learner's download (up to date with its sources), the page's modules packed
-fresh as the one zip the page loads (app_pack), and the quiz. Symbolic links are left out, the rule the server
+fresh as the one archive the page loads (app_pack), and the quiz. Symbolic links are left out, the rule the server
 follows too: a link could point anywhere on the author's machine (ln -s /etc/passwd www/x.txt).
 """
 
@@ -11,7 +11,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from .app_pack import pack_app
+from .app_pack import APP_ARCHIVE, pack_app
 from .charlm_pack import build_charlm_wheel, build_charlm_zip, wheel_name
 from .errors import ExportError, describe_os_error, refuse_path_under_a_file
 from .paths import QUIZ, ROOT, VENDOR, WWW
@@ -26,7 +26,7 @@ RENAMED = {"micropython.mjs": "micropython.js", "pyodide.mjs": "pyodide.js"}
 
 def page_files(www=WWW):
     """(file, path in the site) for the page's own files: no hidden names, caches or links, nothing of vendor/, and
-    not the modules of app/, which the page loads as vendor/app.zip."""
+    not the modules of app/, which the page loads as vendor/app.tar.gz."""
     www = Path(www)
     out = []
     for folder, dirs, files in os.walk(www):  # os.walk does not descend into linked folders
@@ -88,7 +88,7 @@ def _write_site(staging, www, vendor, quiz):
     vendor = Path(www) / "vendor" if vendor is None else Path(vendor)
     shutil.copyfile(build_charlm_zip(vendor), staging / "vendor" / "charlm.zip")
     shutil.copyfile(build_charlm_wheel(vendor), staging / "vendor" / wheel_name())
-    pack_app(staging / "vendor" / "app.zip", Path(www) / "app")
+    pack_app(staging / "vendor" / APP_ARCHIVE, Path(www) / "app")
     (staging / BUILD_MARKER).write_text("Made by `python3 serve.py --build`; a rebuild replaces this folder.\n")
     staging.chmod(0o755)
 

@@ -2,6 +2,7 @@
 
 import json
 import re
+import tarfile
 import urllib.parse
 import xml.etree.ElementTree as ET
 import zipfile
@@ -147,10 +148,10 @@ def bytecode_of(source):
 def test_site_has_the_page_the_quiz_the_runtime_and_a_fresh_charlm(site):
     dest, files = site
     for name in ("index.html", "main.py", "quiz_main.py", "worker.py", "trainer_host.py", "snapshot_rules.py",
-                 "style.css", "vendor/app.zip",
+                 "style.css", "vendor/app.tar.gz",
                  "vendor/pyscript/core.js", "vendor/pyodide/pyodide.asm.wasm", "vendor/micropython/micropython.wasm"):
         assert name in files
-    assert not [f for f in files if f.startswith("app/")]  # the page loads its modules as vendor/app.zip
+    assert not [f for f in files if f.startswith("app/")]  # the page loads its modules as vendor/app.tar.gz
     assert (dest / "quiz.json").read_bytes() == (ROOT / "quiz.json").read_bytes()
     sources = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "charlm").rglob("*")
                      if p.suffix in (".py", ".txt") and "__pycache__" not in p.parts)
@@ -161,9 +162,10 @@ def test_site_has_the_page_the_quiz_the_runtime_and_a_fresh_charlm(site):
         assert sorted(n for n in names if n.endswith(".pyc")) == sorted(
             bytecode_of(n) for n in sources if n.endswith(".py"))
         assert z.read("charlm/__init__.py") == (ROOT / "charlm" / "__init__.py").read_bytes()
-    with zipfile.ZipFile(dest / "vendor" / "app.zip") as z:
-        assert sorted(z.namelist()) == sorted(p.name for p in (ROOT / "www" / "app").glob("*.py"))
-        assert z.read("quiz_view.py") == (ROOT / "www" / "app" / "quiz_view.py").read_bytes()
+    with tarfile.open(dest / "vendor" / "app.tar.gz") as t:
+        assert sorted(t.getnames()) == sorted(p.name for p in (ROOT / "www" / "app").glob("*.py"))
+        assert all(m.isfile() and m.mtime == 0 and m.uid == 0 and not m.uname for m in t.getmembers())
+        assert t.extractfile("quiz_view.py").read() == (ROOT / "www" / "app" / "quiz_view.py").read_bytes()
 
 
 @NEEDS_RUNTIME

@@ -23,9 +23,10 @@ def imported(path):
     return names
 
 
-def test_main_thread_config_loads_every_app_module_as_one_zip():
+def test_main_thread_config_loads_every_app_module_as_one_archive():
     files = json.loads((WWW / "main.json").read_text())["files"]
-    assert files == {"./vendor/app.zip": "./app/*"}  # unpacked into the interpreter's ./app/ (site_tools/app_pack.py)
+    # unpacked into the interpreter's ./app/ (site_tools/app_pack.py)
+    assert files == {"./vendor/" + app_pack.APP_ARCHIVE: "./app/*"}
     assert [p.name for p in app_pack.app_sources()] == sorted(p.name for p in (WWW / "app").glob("*.py"))
 
 
