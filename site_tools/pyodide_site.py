@@ -76,17 +76,25 @@ def compile_in_pyodide(pyodide_dir, files, folder, what):
             for name, data in files:
                 if name.endswith(".py"):
                     z.writestr(name, data)
-        try:
-            run = run_in_pyodide(pyodide_dir, work, COMPILER)
-            problem = (run.stderr or run.stdout)[-1500:] if run.returncode != 0 else None
-        except subprocess.TimeoutExpired:
-            problem = "node did not finish in time"
-        out = Path(work) / "bytecode.zip"
-        if problem is not None or not out.is_file():
+        bytecode, problem = bytecode_from(pyodide_dir, work, COMPILER)
+        if problem is not None:
             say(f"compiling bytecode for {what} in Pyodide failed; it is made without:\n{problem}")
-            return {}
-        with zipfile.ZipFile(out) as z:
-            return {name: z.read(name) for name in z.namelist()}
+        return bytecode
+
+
+def bytecode_from(pyodide_dir, work, script):
+    """Run `script` in Pyodide with `work` mounted at /work (see run_in_pyodide) and read the /work/bytecode.zip it
+    writes: ({name: bytes}, None), or ({}, what went wrong: Python's traceback, or that node never finished)."""
+    try:
+        run = run_in_pyodide(pyodide_dir, work, script)
+        problem = (run.stderr or run.stdout)[-1500:] if run.returncode != 0 else None
+    except subprocess.TimeoutExpired:
+        problem = "node did not finish in time"
+    out = Path(work) / "bytecode.zip"
+    if problem is not None or not out.is_file():
+        return {}, problem
+    with zipfile.ZipFile(out) as z:
+        return {name: z.read(name) for name in z.namelist()}, None
 
 
 def build_site_archive(pyodide_dir):

@@ -14,14 +14,13 @@ archive is a copy of Pyodide's, and set-up says so.
 """
 
 import shutil
-import subprocess
 import tempfile
 import zipfile
 from pathlib import Path
 
 from .paths import CHARLM, WWW
 from .pyodide_packages import say
-from .pyodide_site import SITE_ARCHIVE, run_in_pyodide
+from .pyodide_site import SITE_ARCHIVE, bytecode_from
 from .zips import write_entry
 
 STDLIB = "python_stdlib.zip"                    # Pyodide's, as its npm package ships it
@@ -49,17 +48,10 @@ def stdlib_bytecode(pyodide_dir, package=CHARLM, www=WWW):
             target = Path(work) / "app" / name
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, target)
-        try:
-            run = run_in_pyodide(pyodide_dir, work, COMPILER)
-            problem = (run.stderr or run.stdout)[-1500:] if run.returncode != 0 else None
-        except subprocess.TimeoutExpired:
-            problem = "node did not finish in time"
-        out = Path(work) / "bytecode.zip"
-        if problem is not None or not out.is_file():
+        bytecode, problem = bytecode_from(pyodide_dir, work, COMPILER)
+        if problem is not None:
             say(f"{what}: compiling it in Pyodide failed:\n{problem}")
-            return {}
-        with zipfile.ZipFile(out) as z:
-            return {name: z.read(name) for name in z.namelist()}
+        return bytecode
 
 
 def build_stdlib_archive(pyodide_dir, package=CHARLM, www=WWW):
