@@ -10,7 +10,7 @@ from pyscript import document, window, workers
 
 from app import files, settings
 from app.controller import Controller
-from app.dom import el, guarded, on, proxy
+from app.dom import el, on, proxy
 from app.form import SettingsForm
 from app.run_store import RunStore
 from app.worker_client import Trainer, call
@@ -160,9 +160,7 @@ def wire_fields(form):
         on(id_, "input", typed)
 
     def address(e):
-        query = settings.to_query(form.query_values(), embed=document.body.classList.contains("embed"))
-        url = window.location.pathname + query + window.location.hash
-        guarded(lambda: window.history.replaceState(None, "", url))
+        form.write_address()
     for id_ in ("model", "preset", "corpus", "lr", "batch", "context", "seed", "temperature"):
         on(id_, "change", address)
 

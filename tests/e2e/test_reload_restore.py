@@ -1,6 +1,8 @@
 """A reload keeps the run: the trained model, its curve, its settings and its kept samples come back, with a
 choice to start over; where the browser refuses storage the page says so once and trains as before."""
 
+from urllib.parse import parse_qs, urlparse
+
 import pytest
 
 from harness import BOOT_TIMEOUT_MS, open_page, wait_until
@@ -61,6 +63,12 @@ def test_a_reload_restores_the_step_the_curve_the_settings_and_the_samples(page)
     # and training goes on from there
     train_to(page, step + 5)
     assert curve(page).startswith(losses)
+    # opened from a bare address, the restored run's settings are written into it, so copying it reproduces the run
+    page.wait_for_timeout(1000)  # the pause's save lands
+    page.goto(page.url.split("?")[0])
+    page.wait_for_selector("#restore:not([hidden])", timeout=BOOT_TIMEOUT_MS)
+    query = parse_qs(urlparse(page.url).query)
+    assert query["model"] == ["bigram"] and query["seed"] == ["4"] and query["lr"] == ["0.2"], page.url
     assert page.errors == []
 
 

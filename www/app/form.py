@@ -2,8 +2,10 @@
 refill it from a loaded run or a page address. Parsing and limits are in settings.py, which tests reach.
 """
 
+from pyscript import document, window
+
 from app import settings
-from app.dom import el, make
+from app.dom import el, guarded, make
 
 FIELDS = (("lr", "lr"), ("batch_size", "batch"), ("context", "context"), ("preset", "preset"))
 QUERY_FIELDS = ("preset", "corpus", "lr", "batch", "context", "seed", "temperature")
@@ -101,6 +103,13 @@ class SettingsForm:
                 pass
         return out
 
+    def write_address(self):
+        """Write the form's settings into the page address (keeping its path and fragment), so that copying the
+        address reproduces the setup; the history entry is replaced, not added."""
+        query = settings.to_query(self.query_values(), embed=document.body.classList.contains("embed"))
+        url = window.location.pathname + query + window.location.hash
+        guarded(lambda: window.history.replaceState(None, "", url))
+
     def lr(self):
         return settings.read_lr(el("lr").value, self.limits)
 
@@ -135,6 +144,7 @@ class SettingsForm:
         el("context").value = str(run["context"])
         el("seed").value = str(run["seed"])
         self.show_custom()
+        self.write_address()  # the address then reproduces the run on the page, not the settings before it
 
     def apply_query(self, query, problems):
         """Preset the form from a page address's settings (already parsed); adds to `problems` what it cannot use."""
