@@ -66,6 +66,25 @@ def test_an_invalid_field_and_an_error_message_are_accessible_too(page):
         page.locator("#context").blur()
 
 
+def test_the_file_choosers_look_like_buttons_and_are_reached_by_tab(page):
+    """Each file input is drawn as its label, a button; the input itself stays focusable and named, so Tab reaches
+    it after the button before it, and the label shows its focus ring."""
+    page.focus("#save-model")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "load-model"
+    assert page.evaluate("document.activeElement.labels[0].textContent") == "Load a saved model"
+    label = page.locator("label[for=load-model]")
+    assert label.is_visible() and label.bounding_box()["height"] >= 40  # as tall as the buttons beside it
+    assert label.evaluate("l => getComputedStyle(l).outlineStyle") == "solid"  # the focus ring, on the label
+    page.select_option("#corpus", "custom")
+    try:
+        assert page.locator("label[for=upload]").is_visible() and page.locator("#upload").is_enabled()
+        assert violations(page) == []
+    finally:
+        page.select_option("#corpus", "letters")
+        page.wait_for_selector("body[data-trainer=ready], body[data-trainer=paused]", timeout=60_000)
+
+
 def test_the_checker_is_live_it_flags_a_scrollable_block_nobody_can_focus(page):
     """Guards the guard: the lesson's code block without its tabindex is the violation axe found before."""
     page.evaluate("document.getElementById('loop-code').removeAttribute('tabindex')")
