@@ -4,7 +4,8 @@
    refuses IndexedDB: a cross-site iframe (an LMS embedding the page) with third-party storage blocked (incognito
    windows, "block third-party cookies", school policies, headless Chromium by default), where the failed open
    request's error is dispatched twice and escapes as an uncaught `Event`. These edits make that cache optional: a
-   refused database behaves as an empty cache that forgets what it is given. They are in the bundle twice (the
+   refused database behaves as an empty cache that forgets what it is given, and a refused open that nothing
+   awaits is no uncaught error either. They are in the bundle twice (the
    page's copy and the worker's).
 2. The MicroPython worker's config (CONFIG_PATCHES, in PyScript's own Python). The trainer's worker is a MicroPython
    worker (www/trainer_host.py, which boots Pyodide itself: see its docstring). In @pyscript/core 0.6.66 a
@@ -23,6 +24,11 @@ INDEXEDDB_PATCHES = [
     ("this.#o=this.#o.then(()=>this.#s.clear())", "this.#o=this.#o.then(()=>this.#s.clear()).catch(()=>{{}})"),
     ("this.#o=this.#o.then(()=>this.#s.delete(e))", "this.#o=this.#o.then(()=>this.#s.delete(e)).catch(()=>{{}})"),
     ("this.#o=this.#o.then(()=>this.#s.set(e,t))", "this.#o=this.#o.then(()=>this.#s.set(e,t)).catch(()=>{{}})"),
+    # The main thread opens one database at load (`@pyscript.fs`, for mounting local folders) that nothing awaits
+    # unless a folder is mounted: its refused open was an unhandled rejection. A handler on the opening promise
+    # marks it handled; every later use still awaits the same promise and still sees the refusal.
+    ('for(const n in e)n.startsWith("on")&&(e[n]=t);return e}})}}dispatchEvent',
+     'for(const n in e)n.startsWith("on")&&(e[n]=t);return e}}),this.#e.catch(()=>{{}})}}dispatchEvent'),
 ]
 CONFIG_PATCHES = [
     ("config=json.loads(globalThis.JSON.stringify(_config))\\n",

@@ -48,6 +48,11 @@ def test_trains_inside_a_cross_origin_iframe_without_isolation_headers(browser, 
         frame.locator("#train").click()
         allowed = {server_url.split("//")[1], parent_origin.split("//")[1]}
         assert [u for u in page.requests if u.split("/")[2] not in allowed and u.startswith("http")] == []
+        # Storage is refused in here (another site's frame); nothing of it escapes as an uncaught error
+        storage = inner.evaluate("""new Promise(r => { const q = indexedDB.open('probe');
+            q.onsuccess = () => r('granted'); q.onerror = (e) => { e.preventDefault(); r('refused'); }; })""")
+        assert storage == "refused"
+        assert page.errors == []
     finally:
         page.context.close()
 
