@@ -12,13 +12,10 @@ the interpreter's own gzip and tarfile modules: about 140 ms. Written reproducib
 this machine) and rebuilt whenever a module is newer, so editing one and reloading the page just works.
 """
 
-import gzip
-import io
-import tarfile
 from pathlib import Path
 
 from .paths import VENDOR, WWW
-from .zips import up_to_date
+from .zips import tar_gz, up_to_date
 
 APP = WWW / "app"
 APP_ARCHIVE = "app.tar.gz"  # main.json's "files" names it; PyScript picks the unpacking by this ending
@@ -30,20 +27,9 @@ def app_sources(app=APP):
                   if p.is_file() and not p.is_symlink() and not p.name.startswith("."))
 
 
-def app_archive(files):
-    """(name, bytes) pairs as the bytes of a .tar.gz of plain files with those bare names."""
-    tar = io.BytesIO()
-    with tarfile.open(fileobj=tar, mode="w", format=tarfile.USTAR_FORMAT) as t:
-        for name, data in files:
-            info = tarfile.TarInfo(name)
-            info.size, info.mode = len(data), 0o644
-            t.addfile(info, io.BytesIO(data))
-    return gzip.compress(tar.getvalue(), compresslevel=9, mtime=0)
-
-
 def pack_app(out, app=APP):
     """The modules as vendor/app.tar.gz."""
-    Path(out).write_bytes(app_archive([(p.name, p.read_bytes()) for p in app_sources(app)]))
+    Path(out).write_bytes(tar_gz([(p.name, p.read_bytes()) for p in app_sources(app)]))
 
 
 def build_app_archive(vendor=VENDOR, app=APP):

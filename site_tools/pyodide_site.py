@@ -1,4 +1,4 @@
-"""numpy for the worker as a zip to unpack straight into Pyodide's site-packages: vendor/pyodide/numpy-site.zip.
+"""numpy for the worker as an archive to unpack straight into Pyodide's site-packages (numpy-site.tar.gz).
 
 Why not `loadPackage("numpy")`: starting the page is CPU-bound, and most of numpy's share of it went on work a
 learner's browser need not do at every visit.
@@ -9,9 +9,12 @@ learner's browser need not do at every visit.
     well, compiled at set-up by the same Pyodide the page runs, so the import reads it instead. The bytecode is
     "checked-hash" (PEP 552): Python uses it only while its source hashes to the value it records, and otherwise
     recompiles, so a mismatch can only cost time, never run stale code.
-Compiling needs node to run Pyodide; without it the zip is made without bytecode and the page only imports more
-slowly. The zip is made from the wheel that set-up has verified against Pyodide's lock (pyodide_packages), and
-holds everything in it but C headers, Cython declarations and type stubs, which nothing imports at run time.
+Why a .tar.gz: the worker's host ungzips it with the browser's own gzip while Pyodide is still starting, and writes
+each file with one call (trainer_host.unpack_tar); a zip went through Python's zipfile inside WebAssembly after the
+start, 220-370 ms of every visit. Compiling needs node to run Pyodide; without it the archive is made without
+bytecode and the page only imports more slowly. The archive is made from the wheel that set-up has verified
+against Pyodide's lock (pyodide_packages), and holds everything in it but C headers, Cython declarations and type
+stubs, which nothing imports at run time.
 charlm.zip gets its bytecode the same way (charlm_pack).
 """
 
@@ -22,9 +25,9 @@ import zipfile
 from pathlib import Path
 
 from .pyodide_packages import say
-from .zips import write_entry
+from .zips import tar_gz
 
-SITE_ARCHIVE = "numpy-site.zip"
+SITE_ARCHIVE = "numpy-site.tar.gz"
 SITE_PACKAGES = "/lib/python3.12/site-packages/"  # Pyodide 0.27's (site.getsitepackages()); the worker unpacks here
 WORKER_HOME = "/home/pyodide/"                    # Pyodide's working folder, on its sys.path: charlm and the worker
 NOT_AT_RUN_TIME = (".pyi", ".pxd", ".pyx", ".h", ".c")
@@ -98,16 +101,14 @@ def bytecode_from(pyodide_dir, work, script):
 
 
 def build_site_archive(pyodide_dir):
-    """Write vendor/pyodide/numpy-site.zip from the verified numpy wheel there (see the module's docstring)."""
+    """Write vendor/pyodide/numpy-site.tar.gz from the verified numpy wheel there (see the module's docstring)."""
     pyodide_dir = Path(pyodide_dir)
     wheel = next(pyodide_dir.glob("numpy-*.whl"))
     files = run_time_files(wheel)
     bytecode = compile_in_pyodide(pyodide_dir, files, SITE_PACKAGES, SITE_ARCHIVE)
     out = pyodide_dir / SITE_ARCHIVE
     tmp = out.with_name(out.name + ".tmp")
-    with zipfile.ZipFile(tmp, "w") as z:
-        for name, data in sorted(files + list(bytecode.items())):
-            write_entry(z, name, data)
+    tmp.write_bytes(tar_gz(sorted(files + list(bytecode.items()))))
     tmp.replace(out)
     say(f"{SITE_ARCHIVE}: {len(files)} files of {wheel.name}, bytecode for {len(bytecode)} modules")
     return out

@@ -4,7 +4,7 @@ compile every standard-library module that was imported to checked-hash bytecode
 interpreter, into /work/bytecode.zip, named as zipimport looks for it: `json/__init__.pyc` beside
 `json/__init__.py`.
 
-/work holds numpy-site.zip (unpacked into site-packages, as the worker's host does) and app/ (charlm and the
+/work holds numpy-site.tar.gz (unpacked into site-packages, as the worker's host does) and app/ (charlm and the
 worker's modules). Each code object records the file name the module has in the browser (/lib/python312.zip/...),
 the one its tracebacks show.
 """
@@ -16,7 +16,12 @@ import zipfile
 
 STDLIB = "/lib/python312.zip/"  # the standard library this interpreter (and the worker's) imports from
 
-zipfile.ZipFile("/work/numpy-site.zip").extractall(site.getsitepackages()[0])
+before = set(sys.modules)
+import tarfile  # noqa: E402
+
+tarfile.open("/work/numpy-site.tar.gz").extractall(site.getsitepackages()[0], filter="data")
+for name in set(sys.modules) - before:  # what unpacking imported is not what the worker imports (its host untars)
+    del sys.modules[name]
 sys.path.insert(0, "/work/app")
 
 import charlm  # noqa: E402

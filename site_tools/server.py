@@ -22,7 +22,8 @@ TYPES = {".mjs": "text/javascript", ".js": "text/javascript", ".wasm": "applicat
          ".toml": "text/plain", ".json": "application/json", ".zip": "application/zip", ".whl": "application/zip",
          ".svg": "image/svg+xml", ".ico": "image/x-icon", ".css": "text/css", ".html": "text/html",
          ".txt": "text/plain", ".png": "image/png",
-         # vendor/app.tar.gz goes as it is, never with a Content-Encoding: the browser would unpack it before PyScript
+         # the .tar.gz archives go as they are, never with a Content-Encoding (app.tar.gz: the browser would unpack it
+         # before PyScript)
          ".gz": "application/gzip"}
 TIMEOUT = 30   # seconds a connection may sit idle mid-request before it is dropped
 BACKLOG = 128  # connections the kernel queues while every thread is busy (socketserver's default is 5)

@@ -12,7 +12,8 @@ import pytest
 from app import quiz as quiz_mod
 from app import quiz_schema, quiz_score
 from harness import BOOT_TIMEOUT_MS, answer_quiz, wait_until
-from site_tools.app_pack import app_archive, app_sources
+from site_tools.app_pack import app_sources
+from site_tools.zips import tar_gz
 
 ROOT = Path(__file__).resolve().parents[2]
 QUIZ_TEXT = (ROOT / "quiz.json").read_text(encoding="utf-8")
@@ -262,8 +263,8 @@ def test_a_broken_trainer_script_leaves_the_quiz_working(browser, server_url):
 def test_a_broken_quiz_module_says_so_and_the_trainer_still_trains(browser, server_url):
     context = browser.new_context()
     # The page's modules arrive as one archive (site_tools/app_pack.py): serve one whose quiz module raises.
-    broken = app_archive([(p.name, b"raise RuntimeError('the quiz module is broken')\n" if p.name == "quiz_view.py"
-                           else p.read_bytes()) for p in app_sources()])
+    broken = tar_gz([(p.name, b"raise RuntimeError('the quiz module is broken')\n" if p.name == "quiz_view.py"
+                      else p.read_bytes()) for p in app_sources()])
     context.route("**/vendor/app.tar.gz", lambda route: route.fulfill(
         status=200, content_type="application/gzip", body=broken))
     try:

@@ -26,7 +26,7 @@ def test_no_request_leaves_the_local_server(browser, server_url):
         page.click("#step")
         page.wait_for_selector("#loss-plot[data-step='1']")
         assert len(page.requests) > 10  # the page, PyScript, Pyodide, numpy, charlm ...
-        for archive in ("python_stdlib-bytecode.zip", "numpy-site.zip", "charlm.zip", "app.tar.gz",
+        for archive in ("python_stdlib-bytecode.zip", "numpy-site.tar.gz", "charlm.zip", "app.tar.gz",
                         "openblas-0.3.26.zip"):
             assert any(u.endswith(archive) for u in page.requests), archive
         assert not any(u.endswith("/python_stdlib.zip") for u in page.requests)  # the worker boots from its own

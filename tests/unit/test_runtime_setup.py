@@ -79,6 +79,6 @@ def test_the_runtime_the_page_loads_includes_openblas_and_chart2music_but_no_edi
     shipped = [rel for _, rel in runtime.runtime_files()]
     assert "pyodide/openblas-0.3.26.zip" in shipped and runtime.CHART2MUSIC_SHIPPED in shipped
     # numpy ships as the archive made from its wheel (pyodide_site), never as the wheel too
-    assert "pyodide/numpy-site.zip" in shipped and not [r for r in shipped if r.endswith(".whl")]
+    assert "pyodide/numpy-site.tar.gz" in shipped and not [r for r in shipped if r.endswith(".whl")]
     assert not [r for r in shipped if r.endswith(".map") or "codemirror" in r or "xterm" in r]
     assert (VENDOR / ".stamp").read_text() == runtime.runtime_stamp()
