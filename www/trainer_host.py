@@ -193,8 +193,8 @@ async def install(py, arriving):
     """numpy, charlm and the worker's modules, as worker.json lists them: a target ending in "/" is the folder an
     archive is unpacked into (numpy's into site-packages, made at set-up by site_tools/pyodide_site.py), any other
     is the file to write. Each is unpacked as soon as it is in, the one part that needs this thread."""
-    for source, target, download in arriving:
-        data = await download
+    for source, target, task in arriving:
+        data = await task
         if source.endswith(".tar.gz"):
             unpack_tar(py, js.Uint8Array.new(data), target)
         elif target.endswith("/"):
@@ -204,7 +204,7 @@ async def install(py, arriving):
 
 
 def unpack_tar(py, tar, folder):
-    """Write the files of a tar of plain files (site_tools/app_pack.py's format, ungzipped) into `folder`.
+    """Write the files of a tar of plain files (as site_tools/zips.tar_gz makes them, ungzipped) into `folder`.
 
     Why not Pyodide's unpackArchive: that runs Python's zipfile (or gzip and tarfile) inside WebAssembly, and numpy's
     four hundred files took 220-370 ms there after every start; the browser's own gzip (in download()) and one write
