@@ -5,8 +5,7 @@
    windows, "block third-party cookies", school policies, headless Chromium by default), where the failed open
    request's error is dispatched twice and escapes as an uncaught `Event`. These edits make that cache optional: a
    refused database behaves as an empty cache that forgets what it is given, and a refused open that nothing
-   awaits is no uncaught error either. They are in the bundle twice (the
-   page's copy and the worker's).
+   awaits is no uncaught error either. They are in the bundle twice (the page's copy and the worker's).
 2. The MicroPython worker's config (CONFIG_PATCHES, in PyScript's own Python). The trainer's worker is a MicroPython
    worker (www/trainer_host.py, which boots Pyodide itself: see its docstring). In @pyscript/core 0.6.66 a
    MicroPython worker given a config file receives the file's name instead of its content as `polyscript.config`,
