@@ -121,6 +121,37 @@ def test_reset_starts_over(page):
     assert page.get_attribute("#loss-plot", "data-loss") == ""
 
 
+# What the status line says at the moment Train becomes usable after each build (a MutationObserver runs once
+# the page's code yields, so it sees what that code set together with the button)
+WATCH_READY = """() => {
+  window.readyStatus = [];
+  new MutationObserver(() => {
+    if (document.body.dataset.trainer === 'ready')
+      window.readyStatus.push(document.getElementById('status').textContent);
+  }).observe(document.body, {attributes: true, attributeFilter: ['data-trainer']});
+}"""
+
+
+def test_the_model_is_announced_as_train_becomes_usable_and_the_last_build_announces_last(page):
+    page.evaluate(WATCH_READY)
+    page.evaluate("document.getElementById('status').textContent = ''")  # an earlier "Started over" is not this one
+    page.click("#reset")
+    wait_status(page, "Started over")
+    assert page.evaluate("window.readyStatus")[0].startswith("Started over"), page.evaluate("window.readyStatus")
+    page.evaluate("window.readyStatus = []")
+    # three changes at once, each during the build the one before asked for: the last change is built, last
+    page.evaluate("""() => { const seed = document.getElementById('seed');
+      for (const value of ['5', '6', '7']) { seed.value = value; seed.dispatchEvent(new Event('change')); } }""")
+    wait_status(page, "Ready:")
+    time.sleep(1)  # no earlier build speaks after it
+    seen = page.evaluate("window.readyStatus")
+    assert status(page).startswith("Ready:") and seen[-1].startswith("Ready:"), (status(page), seen)
+    assert sum(s.startswith("Ready:") for s in seen) == 1, seen  # the superseded builds kept quiet
+    page.click("#step")
+    wait_until(lambda: step_of(page) == 1, 30, message="a step")
+    assert "seed=7," in page.text_content("#python-code")  # the model is the one the last change asked for
+
+
 def test_csv_has_one_row_per_step_and_the_script_reproduces_the_losses(page, tmp_path):
     choose(page, "#model", "mlp")
     for _ in range(6):

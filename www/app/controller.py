@@ -46,8 +46,9 @@ class Controller(TrainingLoop):
         self.step, self.epoch = 0, 0.0
         self.refs, self.tokens_per_step, self.vocab_size = {}, 0, 0
         self.state = "loading"
-        self.pause_requested = self.building = False
-        self.queued_builds = 0    # setup() calls waiting for the build in progress
+        self.pause_requested = False
+        self.builds_asked = 0     # setup() calls so far; each build runs, in turn, under its number
+        self.builds_done = 0      # builds finished: build number builds_done + 1 runs now or next
         self.setup_timer = None
         self.store = None         # the RunStore keeping the run across a reload (main.py sets it)
         self.lr_changed = False   # the learner edited the learning rate while training: apply it between chunks
@@ -112,17 +113,19 @@ class Controller(TrainingLoop):
     async def setup(self, announce=True):
         """(Re)build the model from the form. Bad settings leave the current model and its progress untouched.
         `announce`: True for the "Ready" message, or the message to show instead, once the model exists."""
-        self.queued_builds += 1
-        while self.building:  # one rebuild at a time: the last request must also be the last to land
-            await asyncio.sleep(0.05)
-        self.queued_builds -= 1
-        self.building = True
+        self.builds_asked += 1
+        number = self.builds_asked
+        while self.builds_done < number - 1:  # one build at a time, in the order asked: the last asked lands last
+            await asyncio.sleep(0.02)
         try:
-            return await self.build(announce)
+            if number != self.builds_asked:  # superseded while it waited: the newer build reads the form as it is
+                return True
+            return await self.build(announce, lambda: number == self.builds_asked)
         finally:
-            self.building = False
+            self.builds_done += 1
 
-    async def build(self, announce):
+    async def build(self, announce, latest):
+        """`latest()`: no newer build has been asked for (only the latest may announce its model)."""
         length = el("custom-text").textLength
         most = self.form.limits["text_bytes"][1]  # a text has at most as many characters as bytes
         if el("corpus").value == "custom" and length > most:  # refused by its length, before it is read
@@ -149,15 +152,13 @@ class Controller(TrainingLoop):
             return False
         self.take_over(res, text if text is not None and len(text) <= run_script.INLINE_TEXT_CHARS else None)
         el("reset").classList.remove("attention")
-        await self.refresh_views()
-        if self.queued_builds:  # a newer build waits: announcing this model now would name the wrong one
-            return True
-        if announce is True:
+        if latest() and announce is True:  # as Train becomes usable, before the sample and bars are drawn
             self.status(f"Ready: a {self.run['model']} model with {res['params']:,} weights, on a text of "
                         f"{res['train_chars'] + res['val_chars']:,} characters ({res['vocab_size']} different ones). "
                         f"Press Train.")
-        elif announce:
+        elif latest() and announce:
             self.status(announce)
+        await self.refresh_views()
         return True
 
     def take_over(self, res, text):
@@ -192,11 +193,10 @@ class Controller(TrainingLoop):
         await self.setup(announce="Started over: fresh random weights. Press Train.")
 
     async def settings_changed(self):
-        """A setting that shapes the model changed: rebuild now if nothing was trained, else wait for Reset."""
+        """A setting that shapes the model changed: rebuild now if nothing was trained, else wait for Reset. During
+        a build, rebuild after it: it read the form before this change."""
         self.form.show_custom()
-        if self.state == "loading":
-            return
-        if self.step == 0 and self.state != "training":
+        if self.state == "loading" or (self.step == 0 and self.state != "training"):
             await self.setup()
         else:
             el("reset").classList.add("attention")
