@@ -1,6 +1,7 @@
 """The learning views' pure logic (www/app/views_logic.py), as the page runs it."""
 
 import math
+import random
 
 import pytest
 
@@ -76,3 +77,26 @@ def test_surprise_summary_without_the_full_mean_names_the_plots_latest():
     text = v.surprise_summary(res, "nats")
     assert "these 2 validation characters: 2.000 nats." in text
     assert "was 2.250 nats at step 50" in text and "1408 predictions" in text
+
+
+def test_character_map_labels_never_cover_each_other_when_there_is_room():
+    rng = random.Random(3)
+    box, width, height = (10, 16), 320, 260
+    # clusters of near-identical embeddings, as a model that treats letters alike draws them
+    points = [(160 + rng.uniform(-3, 3), 130 + rng.uniform(-3, 3)) for _ in range(12)]
+    points += [(rng.uniform(0, width), rng.uniform(0, height)) for _ in range(30)]
+    spots = v.place_labels(points, box, width, height)
+    assert len(spots) == len(points)
+    for i, (x, y) in enumerate(spots):
+        assert box[0] / 2 <= x <= width - box[0] / 2 or spots[i] == points[i]
+        for px, py in spots[:i]:
+            assert abs(x - px) >= box[0] or abs(y - py) >= box[1], (i, (x, y), (px, py))
+    # a label moves only when its own place is taken, and then no further than three label sizes
+    assert spots[0] == points[0]
+    assert all(abs(x - a) <= 3 * box[0] and abs(y - b) <= 3 * box[1] for (x, y), (a, b) in zip(spots, points))
+
+
+def test_a_crowded_character_map_keeps_the_labels_it_cannot_place_on_their_points():
+    points = [(5.0, 5.0)] * 40  # more labels than free places near a corner
+    spots = v.place_labels(points, (10, 16), 30, 30)
+    assert spots[0] == (5.0, 5.0) and spots[-1] == (5.0, 5.0)

@@ -4,11 +4,12 @@ treats alike end up close together. Its text alternative lists the characters fr
 
 from pyscript import window
 
-from app import view_timing
+from app import view_timing, views_logic
 from app.dom import el, on
 
 EVERY_MS = 5000
 LABELS = {" ": "\u2423", "\n": "\u21b5", "\t": "\u21e5"}
+LABEL_BOX = (11, 16)  # px a 14 px monospace letter takes, with a little air: labels never closer than this
 
 
 class CharMapView:
@@ -99,7 +100,23 @@ class CharMapView:
         ctx.font = "14px ui-monospace, monospace"
         ctx.textAlign = "center"
         ctx.textBaseline = "middle"
-        for ch, (x, y) in zip(res["chars"], res["points"]):
+        points = [(pad + (x - x0) * sx, height - pad - (y - y0) * sy) for x, y in res["points"]]
+        spots = views_logic.place_labels(points, LABEL_BOX, width, height)
+        for ch, (x, y), (lx, ly) in zip(res["chars"], points, spots):
             special = ch in LABELS
-            ctx.fillStyle = "#c2410c" if special else ("#1d4ed8" if ch.isalpha() else "#374151")
-            ctx.fillText(LABELS.get(ch, ch), pad + (x - x0) * sx, height - pad - (y - y0) * sy)
+            color = "#c2410c" if special else ("#1d4ed8" if ch.isalpha() else "#374151")
+            if (lx, ly) != (x, y):  # moved off a crowded place: a dot marks the character's own, a line leads to it
+                ctx.strokeStyle = ctx.fillStyle = color
+                ctx.globalAlpha = 0.45
+                dx, dy = lx - x, ly - y
+                reach = 1 - min(LABEL_BOX[0] / 2 / abs(dx) if dx else 1, LABEL_BOX[1] / 2 / abs(dy) if dy else 1)
+                ctx.beginPath()
+                ctx.moveTo(x, y)
+                ctx.lineTo(x + dx * reach, y + dy * reach)  # up to the label's edge, not through the letter
+                ctx.stroke()
+                ctx.globalAlpha = 1
+                ctx.beginPath()
+                ctx.arc(x, y, 1.5, 0, 6.2832)
+                ctx.fill()
+            ctx.fillStyle = color
+            ctx.fillText(LABELS.get(ch, ch), lx, ly)

@@ -1,6 +1,6 @@
 """The learning views' pure logic, shared by MicroPython in the page and CPython in the tests: shading levels,
 units, the timeline's schedule, the sentences that are the views' text alternatives, labels and a CSV for kept
-runs, and splitting a sample into copied and new stretches.
+runs, splitting a sample into copied and new stretches, and where the character map's letters go.
 """
 
 import math
@@ -153,3 +153,29 @@ def copied_sentence(fraction, min_run, runs):
         return "None of this sample is copied from the training text in runs of %d+ characters." % min_run
     return ("%d%% of this sample is copied from the training text in runs of %d+ characters (%d marked stretch%s)."
             % (round(fraction * 100), min_run, len(runs), "" if len(runs) == 1 else "es"))
+
+
+# Where a character-map label may move to when its own place is taken, in label sizes (x, y): right beside it
+# first, then a step or two further; the nearest free one wins
+NUDGES = [(0, 0)] + [(dx * r, dy * r) for r in (1, 2, 3)
+                     for dx, dy in ((1, 0), (-1, 0), (0, -1), (0, 1), (1, -1), (-1, -1), (1, 1), (-1, 1))]
+
+
+def place_labels(points, box, width, height):
+    """Where to draw each label of the character map so that none covers another. `points`: each character's true
+    place (x, y in px, in drawing order); `box`: a label's (width, height); the labels are centred on the places
+    returned. Each label takes the first place in NUDGES that overlaps no label placed before it and stays on the
+    canvas; when none is free it stays on its point (covering a neighbour beats standing far from its own)."""
+    bw, bh = box
+    placed = []
+    for x, y in points:
+        spot = (x, y)
+        for dx, dy in NUDGES:
+            cx, cy = x + dx * bw, y + dy * bh
+            inside = bw / 2 <= cx <= width - bw / 2 and bh / 2 <= cy <= height - bh / 2
+            if (inside or (dx, dy) == (0, 0)) and all(abs(cx - px) >= bw or abs(cy - py) >= bh
+                                                      for px, py in placed):
+                spot = (cx, cy)
+                break
+        placed.append(spot)
+    return placed
