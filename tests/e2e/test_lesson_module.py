@@ -1,6 +1,7 @@
 """The page tells the truth: the lesson follows Module 6, the loop it shows is the code it gives, blow-ups are named
 in plain words, the address reproduces the run, the units and fields say what they mean."""
 
+import math
 import re
 
 import pytest
@@ -9,7 +10,7 @@ from harness import ARTIFACTS, open_page, wait_until
 
 HEADINGS = ["What training a language model means", "Train a model yourself", "Reading the loss curve",
             "The training loop", "Check your understanding"]
-LOOP = ["for epoch in range(n_epochs):", "logits = model(inputs)", "loss = cross_entropy(logits, targets)",
+LOOP = ["for step in range(n_steps):", "logits = model(inputs)", "loss = cross_entropy(logits, targets)",
         "loss.backward()", "optimizer.step()"]
 
 
@@ -39,6 +40,14 @@ def test_the_module_sections_come_in_order(page):
     assert "An LLM is trained by this exact loop" in loop and "zero_grad" in loop
 
 
+def test_the_lessons_uniform_guess_is_the_default_texts(page):
+    lesson = page.text_content("body")  # closed "More:" boxes included
+    said = re.search(r"with the (\d+) characters of the default text, about ([\d.]+) nats", lesson)
+    vocab = int(page.get_attribute("#loss-plot", "data-vocab"))  # the model the page has just built, by default
+    assert said and int(said[1]) == vocab and float(said[2]) == round(math.log(vocab), 2), (said, vocab)
+    assert f"{vocab} for a blind guess" in lesson
+
+
 def test_the_train_button_is_within_a_screen_and_a_half_on_a_laptop(page):
     top = page.evaluate("document.getElementById('train').getBoundingClientRect().top + window.scrollY")
     assert top < 1.5 * 800, top
@@ -53,6 +62,7 @@ def test_the_lessons_code_is_the_four_lines_and_the_pages_script_uses_them(page)
     body = [line.split("#")[0].strip() for line in script.split("\n")]
     at = body.index(LOOP[1])
     assert body[at:at + 4] == LOOP[1:], "the script trains with exactly the lesson's four lines, in order"
+    assert any(line.startswith("for step in range(") for line in body[:at]), "and counts steps, as the lesson does"
     assert not any("zero_grad" in line for line in body)
 
 
