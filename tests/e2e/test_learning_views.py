@@ -196,6 +196,24 @@ def test_kept_curves_survive_reset_and_compare_models(page):
     page.locator(".panel.samples").screenshot(path=str(ARTIFACTS / "view-memorised.png"))
 
 
+def test_reset_clears_the_old_models_walk_through_and_timeline(page):
+    page.click("#step-through")
+    wait_until(lambda: page.get_attribute("#step-through-detail", "data-stage") == "forward", 60, message="a walk")
+    assert f"Stepped through at step {step_of(page)}." in page.inner_text("#step-through-detail")
+    page.focus("#timeline")
+    page.keyboard.press("Home")
+    wait_until(lambda: "as it was at step 0" in page.inner_text("#timeline-note"), 30, message="the snapshot's note")
+    page.evaluate("document.getElementById('status').textContent = ''")
+    page.click("#reset")
+    wait_until(lambda: "Started over" in page.inner_text("#status"), 60, message="reset")
+    assert page.inner_text("#timeline-note") == "Showing the live model. Move the slider to see it as it was."
+    assert page.inner_text("#timeline-label") == "now (step 0)" and page.inner_text("#timeline-sample") == ""
+    assert page.get_attribute("#step-through-detail", "data-stage") is None
+    assert page.inner_text("#step-through-detail") == "Press Step through."
+    assert page.is_disabled("#step-through-next") and page.is_disabled("#step-through-back")
+    assert page.locator("#step-through-code .line.current").count() == 0
+
+
 def test_no_long_main_thread_task_while_training_with_all_views_open(browser, server_url):
     """The views' own main-thread work (every slice is a performance.measure "learning-view:...") never takes 50 ms,
     and no long task is long because of it (without the view work inside it, it would have been under 50 ms). Long

@@ -41,6 +41,7 @@ class LearningViews:
         for view in self.timed:
             view.restart()
         self.timeline.restart(ctl)
+        self.step_through.restart()
         self.kept.show(ctl)  # labels name what differs from the new run
 
     def show_state(self, ctl):

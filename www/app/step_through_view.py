@@ -14,6 +14,19 @@ class StepThroughView:
         self.res = None
         self.stage = 0
 
+    def restart(self):
+        """A new model: the walk-through of the old one's step goes."""
+        self.res, self.stage = None, 0
+        for line in el("step-through-code").querySelectorAll(".line"):
+            line.classList.remove("current")
+            line.removeAttribute("aria-current")
+        el("step-through-back").disabled = el("step-through-next").disabled = True
+        box = el("step-through-detail")
+        for key in ("stage", "step", "loss"):
+            box.removeAttribute("data-" + key)
+        clear(box)
+        box.append(make("p", "hint", "Press Step through."))
+
     def wire(self, ctl):
         on("step-through", "click", lambda e: self.run(ctl))
         on("step-through-next", "click", lambda e: self.move(1))
@@ -59,6 +72,8 @@ class StepThroughView:
         box.dataset.step = str(res["step"])
         box.dataset.loss = "%.6f" % res["loss"]["loss"]
         clear(box)
+        # training may go on after this: the numbers below stay those of this one step
+        box.append(make("p", "hint", "Stepped through at step %d." % res["step"]))
         getattr(self, "show_" + stage)(box, res)
 
     def show_forward(self, box, res):

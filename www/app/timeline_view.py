@@ -8,6 +8,7 @@ from app.dom import clear, el, make, on
 from app.worker_client import call
 
 SAMPLE_LENGTH = 160
+LIVE_NOTE = "Showing the live model. Move the slider to see it as it was."
 
 
 class TimelineView:
@@ -16,12 +17,14 @@ class TimelineView:
         self.note = ""
 
     def restart(self, ctl):
-        self.steps = []
+        self.steps, self.note = [], ""
         ctl.views.snapshot = None
         ctl.plot.overlay.marked = None
         self.show_slider(ctl)
         el("timeline-sample").textContent = ""
+        el("timeline-sample").dataset.step = ""
         clear(el("timeline-next"))
+        el("timeline-note").textContent = LIVE_NOTE
 
     def wire(self, ctl):
         on("timeline", "input", lambda e: self.chosen(ctl))
@@ -75,7 +78,7 @@ class TimelineView:
             el("timeline-sample").textContent = ""
             el("timeline-sample").dataset.step = ""
             clear(el("timeline-next"))
-            el("timeline-note").textContent = "Showing the live model. Move the slider to see it as it was."
+            el("timeline-note").textContent = LIVE_NOTE
         else:
             try:
                 temp = ctl.form.temperature()
