@@ -307,6 +307,16 @@ def test_a_diverging_loss_stops_training_and_keeps_the_last_good_weights(page):
     page.click("#step")
     wait_until(lambda: step_of(page) == kept + 1, 30, message="training resumes with a sane learning rate")
     assert math.isfinite(loss_of(page))
+    # from a fresh model, a blow-up goes back to step 0: the counters show an untrained model, not a stale speed
+    page.evaluate("document.getElementById('status').textContent = ''")
+    page.click("#reset")
+    wait_status(page, "Started over")
+    page.fill("#lr", "5")  # trains a few chunks on a plateau far above the start before it is called a blow-up
+    page.click("#train")
+    wait_until(lambda: page.get_attribute("#status", "data-kind") == "error", 120, message="divergence")
+    assert step_of(page) == 0 and state(page) == "ready", (step_of(page), status(page))
+    counts = [page.inner_text(f"#count-{k}") for k in ("step", "time", "speed")]
+    assert counts == ["0", "0:00", "-"], counts
 
 
 def test_screenshot_mid_training(page):

@@ -112,6 +112,8 @@ class TrainingLoop:
         if "error" in res:
             if res.get("diverged"):
                 self.adopt(res)  # the worker rolled back to its last good step; show exactly that
+                if not self.step:  # back to the untrained model: no training time or speed to show either
+                    self.clock.reset()
             self.stopped("paused" if self.step else "ready")
             self.status(res["error"] or f"Training stopped at step {self.step}: the trainer gave no reason. Try a "
                         "smaller learning rate, or press Reset.", "error")
