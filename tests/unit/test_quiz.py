@@ -338,6 +338,15 @@ def test_the_documented_example_is_a_valid_quiz():
     assert quiz_score.summary(quiz_score.score(q, {"epoch": "b", "uniform-guess": "4,17"})) == "3 / 3, 100%"
 
 
+def test_shipped_feedback_gives_the_reason_not_the_verdict_again():
+    # the page puts its own verdict first ("✓ Right.", "✗ Not this one."): "Right. Right. ..." reads as a glitch
+    verdicts = ("yes", "no", "right", "wrong", "correct", "not here", "not this one")
+    for q in quiz.parse(QUIZ_TEXT)["questions"]:
+        for c in q.get("choices", []):
+            first = c["feedback"].split(".")[0].split(":")[0].strip().lower()
+            assert first not in verdicts, (q["id"], c["id"], c["feedback"])
+
+
 # ---- one rule for which files are valid, bytes included ---------------------------------------------------------
 
 def test_check_of_the_shipped_bytes_counts_questions_and_points():

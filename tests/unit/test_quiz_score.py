@@ -57,12 +57,13 @@ def test_choice_feedback_for_single_and_multiple_with_and_without_solutions():
     assert quiz_score.choice_feedback(Q["s"], single["b"], False) == ("", "other")
     assert quiz_score.choice_feedback(Q["s"], single["b"], True) == ("Solution: this is the right answer. fb b",
                                                                       "answer")
-    assert quiz_score.choice_feedback(Q["s"], single["c"], True) == ("fb c", "other")
+    assert quiz_score.choice_feedback(Q["s"], single["c"], True) == ("Not the answer. fb c", "other")
     many = outcome("m", ["a", "b"])["choices"]
     assert quiz_score.choice_feedback(Q["m"], many["a"], False) == ("\u2713 Right to choose. fb a", "right")
     assert quiz_score.choice_feedback(Q["m"], many["b"], False) == ("\u2717 Should not be chosen. fb b", "wrong")
     assert quiz_score.choice_feedback(Q["m"], many["c"], True) == ("Solution: this one is also correct. fb c",
                                                                     "answer")
+    assert quiz_score.choice_feedback(Q["m"], many["d"], True) == ("Rightly left out. fb d", "other")
     right = outcome("s", "b")["choices"]["b"]
     assert quiz_score.choice_feedback(Q["s"], right, True) == ("\u2713 Right. fb b", "right")
 

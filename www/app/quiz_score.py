@@ -198,6 +198,7 @@ def choice_feedback(question, info, solutions):
     if solutions and info["correct"]:
         mark = "Solution: this one is also correct. " if many else "Solution: this is the right answer. "
         return mark + info["feedback"], "answer"
-    if solutions:
-        return info["feedback"], "other"
+    if solutions:  # neither chosen nor correct: say so, since the feedback itself need not (the page marks it)
+        mark = "Rightly left out. " if many else "Not the answer. "
+        return mark + info["feedback"], "other"
     return "", "other"
