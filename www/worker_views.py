@@ -64,7 +64,7 @@ def surprise(args):
         "plot_val_loss": plotted, "latest_val": list(t.val_losses[-1]) if t.val_losses else None,
         # Compact, because MicroPython parses this JSON on the page's main thread: characters as strings,
         # probabilities as whole numbers of 1/10000.
-        "windows": [{"context": w["context"], "text": "".join(w["chars"]),
+        "windows": [{"start": w["start"], "context": w["context"], "text": "".join(w["chars"]),
                      "surprise": [round(s, 4) for s in w["surprise"]],
                      "top": "".join(c for top in w["top"] for c, _ in top),
                      "top_p": [round(p * 10000) for top in w["top"] for _, p in top]} for w in got["windows"]],

@@ -92,10 +92,18 @@ class SurpriseView:
     async def build(self, box, res):
         clear(box)
         self.spans, self.focus = [], 0
+        part, end = None, None  # the window before, and the position of its last character in the text
         for w in res["windows"]:
             t0 = view_timing.start()
+            # A window scores the characters after its first, which it only reads (shown unshaded). Windows that
+            # follow on in the text are drawn as one passage; a gap gets an ellipsis.
+            follows = end is not None and w["start"] in (end, end + 1)
+            if part is not None and not follows:
+                part.classList.add("cut")
             part = make("span", "window")
-            part.append(make("span", "ctx", SHOWN.get(w["context"], w["context"]), aria_hidden="true"))
+            if not (follows and w["start"] == end):  # else its first character is the last one scored before it
+                part.append(make("span", "ctx", SHOWN.get(w["context"], w["context"]), aria_hidden="true"))
+            end = w["start"] + len(w["text"])
             for ch in w["text"]:
                 span = make("span", "ch", SHOWN.get(ch, ch), tabindex="0" if not self.spans else "-1")
                 span.dataset.char = ch
@@ -107,6 +115,8 @@ class SurpriseView:
             box.append(part)
             view_timing.end(t0, "surprise-build")
             await view_timing.yield_to_page()  # one window per browser task: the page keeps responding
+        if part is not None:
+            part.classList.add("cut")  # the passage stops here; the text goes on
 
     def legend(self, unit):
         self.unit = unit
