@@ -150,6 +150,7 @@ def test_attention_rows_and_their_text_alternative(page):
     assert alt.startswith("Layer 2, head 3: from the last character it attends most to") and alt.count("position") == 3
     row.focus()
     assert page.evaluate("document.activeElement.dataset.head") == "2"
+    assert page.inner_text("#attention-detail") == alt  # seen, not only heard
     page.click("#attention-full > summary")
     wait_until(lambda: page.get_attribute("#attention-matrix", "data-layer") is not None, 30, message="matrix")
     assert "Attention matrix of layer 1, head 1" in page.get_attribute("#attention-matrix", "aria-label")

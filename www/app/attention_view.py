@@ -35,6 +35,15 @@ class AttentionView:
         on("attention-full", "toggle", lambda e: self.refresh(ctl) if el("attention-full").open else None)
         on("attention-layer", "change", lambda e: self.draw_matrix())
         on("attention-head", "change", lambda e: self.draw_matrix())
+        on("attention-rows", "focusin", self.row_detail)
+        on("attention-rows", "mouseover", self.row_detail)
+
+    def row_detail(self, e):
+        """The focused or pointed-at row's strongest links, in words, under the rows (a screen reader has them in
+        the row itself, so this copy is hidden from it)."""
+        row = e.target.closest(".att-row") if e.target and e.target.closest else None
+        if row is not None:
+            el("attention-detail").textContent = row.querySelector(".sr-only").textContent
 
     async def refresh(self, ctl):
         if self.busy or ctl.run is None or not self.is_open():
@@ -75,7 +84,7 @@ class AttentionView:
         el("attention-full").hidden = False
         chars, last = res["chars"], res["last"]
         note.textContent = ("Step %d. Each row is one head; each cell one character of the prompt, darker where the "
-                            "last character (%s) looks more. Focus a row to hear its three strongest links."
+                            "last character (%s) looks more. Focus or point at a row for its three strongest links."
                             % (res["step"], v.char_name(chars[-1])))
         key = "%d/%d/%s" % (len(last), len(last[0]), "".join(chars))
         if key != self.key:
@@ -103,6 +112,7 @@ class AttentionView:
     async def build(self, chars, n_layer, n_head):
         rows = el("attention-rows")
         clear(rows)
+        el("attention-detail").textContent = ""
         self.cells = []
         for layer in range(n_layer):
             for head in range(n_head):
