@@ -104,6 +104,8 @@ def test_pause_stops_and_train_resumes_from_the_same_step(page):
     wait_until(lambda: step_of(page) >= 5, 60, message="a few steps")
     pause(page)
     stopped = step_of(page)
+    wait_until(lambda: page.inner_text("#next-char-note") == f"after step {stopped}", 10,
+               message="the next-character bars of the paused model")
     time.sleep(1.5)
     assert step_of(page) == stopped, "training went on after Pause"
     page.click("#train")

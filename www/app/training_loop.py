@@ -85,6 +85,7 @@ class TrainingLoop:
             await self.samples.refresh(self)
         self.stopped("paused")
         self.status(f"Paused at step {self.step}. Press Train to continue from here.")
+        await self.next_chars.refresh(self)  # the bars follow the model as it paused, not one a few chunks back
 
     def chunk(self):
         """One training chunk, asked now and awaited later. The live sample is written by the worker a few
