@@ -67,7 +67,13 @@ def test_the_lessons_code_is_the_four_lines_and_the_pages_script_uses_them(page)
 
 
 def test_the_address_follows_the_settings_and_reproduces_them(page, browser, server_url):
+    assert page.inner_text("#model-about").startswith("Transformer: a tiny GPT")
     page.select_option("#model", "mlp")
+    # the menu names the kind (its text fits the field); the sentence under it says what it is
+    assert page.eval_on_selector("#model", "s => s.selectedOptions[0].textContent") == "MLP"
+    assert page.inner_text("#model-about").startswith("MLP: a small neural network")
+    assert page.inner_text("#corpus-about").startswith("Letters from an old hand") and "KB)" in page.inner_text(
+        "#corpus-about")
     page.fill("#lr", "0.02")
     page.dispatch_event("#lr", "change")
     page.fill("#seed", "11")

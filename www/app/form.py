@@ -25,8 +25,8 @@ class SettingsForm:
         chosen = select.value
         names = info.get("models") or {m: m for m in info["presets"]}
         select.replaceChildren()
-        for name in info["presets"]:
-            select.append(make("option", text=names.get(name, name), value=name))
+        for name in info["presets"]:  # the menu names each kind; its description goes under it (model-about)
+            select.append(make("option", text=names.get(name, name).split(":")[0], value=name))
         select.value = chosen if chosen in info["presets"] else "transformer"
 
     def fill_corpora(self, corpora):
@@ -35,9 +35,11 @@ class SettingsForm:
         custom = select.querySelector("option[value=custom]")
         for opt in list(select.querySelectorAll("option:not([value=custom])")):
             opt.remove()
-        for c in corpora:
-            select.insertBefore(make("option", text=f"{c['title']} ({c['chars'] // 1000} KB)", value=c["id"]), custom)
+        self.corpora = {c["id"]: c for c in corpora}
+        for c in corpora:  # the menu names each text; what it is goes under it (corpus-about, in show_custom)
+            select.insertBefore(make("option", text=c["title"], value=c["id"]), custom)
         select.value = corpora[0]["id"]
+        self.show_custom()
 
     def read(self):
         """The form's settings as the worker wants them, or ValueError naming the first bad one."""
@@ -117,7 +119,8 @@ class SettingsForm:
         return settings.read_temperature(el("temperature").value, self.limits)
 
     def apply_defaults(self, model):
-        """Fill learning rate, batch, context and preset with the model's recommended values."""
+        """Fill learning rate, batch, context and preset with the model's recommended values, and describe it."""
+        el("model-about").textContent = (self.info.get("models") or {}).get(model, "")
         d = self.info.get("defaults", {}).get(model)
         if not d:
             return
@@ -130,7 +133,11 @@ class SettingsForm:
                 el(id_).value = str(d[key])
 
     def show_custom(self):
-        el("custom-box").hidden = el("corpus").value != "custom"
+        """The box for the learner's own text, or, for a built-in text, what it is (under the menu)."""
+        corpus = el("corpus").value
+        el("custom-box").hidden = corpus != "custom"
+        c = self.corpora.get(corpus)
+        el("corpus-about").textContent = f"{c['description']} ({c['chars'] // 1000}\u00a0KB)" if c else ""
 
     def fill(self, run):
         """Show the settings of a run (a loaded model, a restored one)."""
