@@ -100,3 +100,14 @@ def test_a_crowded_character_map_keeps_the_labels_it_cannot_place_on_their_point
     points = [(5.0, 5.0)] * 40  # more labels than free places near a corner
     spots = v.place_labels(points, (10, 16), 30, 30)
     assert spots[0] == (5.0, 5.0) and spots[-1] == (5.0, 5.0)
+
+
+def test_every_weight_group_of_every_model_is_named_in_words():
+    from charlm import build_model
+    from charlm.inspection import weight_groups
+    for kind in ("bigram", "mlp", "transformer"):
+        for key in weight_groups(build_model(kind, vocab_size=20, context=8, seed=0)):
+            label = v.weight_group_label(key)
+            assert label.startswith(key + " (") and label.endswith(")") and len(label) > len(key) + 5, label
+    assert v.weight_group_label("blocks.1") == "blocks.1 (transformer block 2)"
+    assert v.weight_group_label("something_new") == "something_new"

@@ -28,6 +28,7 @@ out = [
     v.kept_csv([3.0, 2.5], [(0, 3.1)], [{"losses": [4.0], "val_losses": [(0, 4.1)]}], ['mlp "small"']),
     v.split_copied("caf\u00e9 cr\u00e8me", [(2, 6)]),
     v.copied_sentence(0.314, 10, [(0, 3), (5, 9)]),
+    [v.weight_group_label(k) for k in ("wte", "blocks.0", "blocks.12", "lm_head", "embedding", "odd")],
     v.place_labels([(50.0, 40.0), (51.0, 41.0), (49.5, 40.5), (300.0, 5.0), (300.0, 5.0)], (10, 16), 310, 200),
 ]
 print(json.dumps(out))

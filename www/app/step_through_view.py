@@ -104,7 +104,8 @@ class StepThroughView:
         g = res["backward"]
         box.append(make("p", None, "Line 3 of 4. loss.backward() finds, for every weight, which way and how strongly "
                                    "it pushes the loss. The size (norm) of the gradient of each group of weights:"))
-        box.append(table(("weights", "gradient norm"), [(k, "%.4f" % x) for k, x in g["grad_norms"]]))
+        norms = [(v.weight_group_label(k), "%.4f" % x) for k, x in g["grad_norms"]]
+        box.append(table(("weights", "gradient norm"), norms))
         text = "All together: %.4f." % g["total"]
         if g["clip"]:
             text += (" That is above the limit of %g, so all gradients are scaled down together to a norm of %g "
@@ -116,7 +117,7 @@ class StepThroughView:
         u = res["update"]
         box.append(make("p", None, "Line 4 of 4. optimizer.step() moves every weight a little against its gradient "
                                    "(Adam, learning rate %g). How far each group moved:" % u["lr"]))
-        box.append(table(("weights", "distance moved"), [(k, "%.5f" % x) for k, x in u["moved"]]))
+        box.append(table(("weights", "distance moved"), [(v.weight_group_label(k), "%.5f" % x) for k, x in u["moved"]]))
         box.append(make("p", "verdict", "The loss on this same batch: %.4f before the step, %.4f after it." %
                         (u["loss_before"], u["loss_after"])))
 

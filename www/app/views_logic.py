@@ -155,6 +155,20 @@ def copied_sentence(fraction, min_run, runs):
             % (round(fraction * 100), min_run, len(runs), "" if len(runs) == 1 else "es"))
 
 
+# What each group of weights in the step-through is (the names are charlm's parameter names, as in nanoGPT)
+WEIGHT_GROUPS = {"table": "the table of next-character scores", "embedding": "character embeddings",
+                 "hidden": "hidden layer", "output": "output layer", "wte": "character embeddings",
+                 "wpe": "position embeddings", "ln_f": "final layer norm", "lm_head": "output layer"}
+
+
+def weight_group_label(key):
+    """A step-through row's label: the group's name and, in brackets, what it is ("wte (character embeddings)",
+    "blocks.0 (transformer block 1)"); a name it does not know stays as it is."""
+    if key.startswith("blocks.") and key[7:].isdigit():
+        return "%s (transformer block %d)" % (key, int(key[7:]) + 1)
+    return "%s (%s)" % (key, WEIGHT_GROUPS[key]) if key in WEIGHT_GROUPS else key
+
+
 # Where a character-map label may move to when its own place is taken, in label sizes (x, y): right beside it
 # first, then a step or two further; the nearest free one wins
 NUDGES = [(0, 0)] + [(dx * r, dy * r) for r in (1, 2, 3)
