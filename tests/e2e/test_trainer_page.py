@@ -319,6 +319,7 @@ def test_a_diverging_loss_stops_training_and_keeps_the_last_good_weights(page):
     assert step_of(page) == 0 and state(page) == "ready", (step_of(page), status(page))
     counts = [page.inner_text(f"#count-{k}") for k in ("step", "time", "speed")]
     assert counts == ["0", "0:00", "-"], counts
+    page.fill("#lr", "0.003")  # a sane rate for the tests after this one, as before its second half
 
 
 def test_screenshot_mid_training(page):
