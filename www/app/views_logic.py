@@ -181,15 +181,24 @@ def place_labels(points, box, width, height):
     returned. Each label takes the first place in NUDGES that overlaps no label placed before it and stays on the
     canvas; when none is free it stays on its point (covering a neighbour beats standing far from its own)."""
     bw, bh = box
-    placed = []
+    placed, cells = [], {}  # cells: the labels placed so far, by the label-sized cell their centre is in
+
+    def free(cx, cy):  # a label overlapping one at (cx, cy) has its centre in the same cell or a neighbouring one
+        i, j = int(cx // bw), int(cy // bh)
+        for di in (-1, 0, 1):
+            for dj in (-1, 0, 1):
+                for px, py in cells.get((i + di, j + dj), ()):
+                    if abs(cx - px) < bw and abs(cy - py) < bh:
+                        return False
+        return True
     for x, y in points:
         spot = (x, y)
         for dx, dy in NUDGES:
             cx, cy = x + dx * bw, y + dy * bh
             inside = bw / 2 <= cx <= width - bw / 2 and bh / 2 <= cy <= height - bh / 2
-            if (inside or (dx, dy) == (0, 0)) and all(abs(cx - px) >= bw or abs(cy - py) >= bh
-                                                      for px, py in placed):
+            if (inside or (dx, dy) == (0, 0)) and free(cx, cy):
                 spot = (cx, cy)
                 break
         placed.append(spot)
+        cells.setdefault((int(spot[0] // bw), int(spot[1] // bh)), []).append(spot)
     return placed
